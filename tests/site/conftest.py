@@ -1,0 +1,34 @@
+"""Fixtures for tests of the built site: one strict build per test session."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+
+
+def build_site(config: Path, site_dir: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``mkdocs build --strict`` and return the finished process, output included."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--config-file", str(config), "--site-dir", str(site_dir)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """Build the whole site strictly, as CI and the README do, and return its folder."""
+    site_dir = tmp_path_factory.mktemp("site")
+    result = build_site(ROOT / "mkdocs.yml", site_dir)
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed (exit {result.returncode}):\n{result.stderr[-6000:]}")
+    return site_dir
