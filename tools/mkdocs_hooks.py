@@ -14,8 +14,16 @@ import sys
 from pathlib import Path
 
 import latex2mathml.converter
+from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # lets hooks and page code import the tools package
+
+from tools import rules as rulebook  # noqa: E402
+
+_rules: dict = {}
+_placed: dict[str, list[str]] = {}
 
 # pymdownx.arithmatex in generic mode wraps math as \( ... \) in a span and
 # \[ ... \] in a div, both with class "arithmatex".
@@ -27,14 +35,51 @@ def on_startup(command, dirty):
     # Snippets run inside the MkDocs process: a fixed backend keeps matplotlib
     # from looking for a display, and the cache keeps trained models between builds.
     os.environ.setdefault("MPLBACKEND", "Agg")
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))  # lets page code import tools.pagetools
+
+
+def on_config(config):
+    try:
+        _rules.clear()
+        _rules.update(rulebook.load_rules())
+    except rulebook.RuleError as error:
+        raise PluginError(str(error)) from error
+    _placed.clear()
+    return config
+
+
+def on_page_markdown(markdown, page, config, files):
+    path = page.file.src_uri
+    try:
+        markdown, placed = rulebook.expand_markers(markdown, path, _rules)
+    except rulebook.RuleError as error:
+        raise PluginError(str(error)) from error
+    for rule_id in placed:
+        _placed.setdefault(rule_id, []).append(path)
+    return markdown
     os.environ.setdefault("MEDGUIDE_CACHE_DIR", str(ROOT / ".cache" / "medguide"))
 
 
 def on_page_content(html_text, page, config, files):
     html_text = _BLOCK.sub(lambda match: _to_mathml(match.group(1), "block"), html_text)
     return _INLINE.sub(lambda match: _to_mathml(match.group(1), "inline"), html_text)
+
+
+def on_post_build(config):
+    # Every rule appears exactly once, and /rules/<id>/ (plus any old ID) redirects to it.
+    problems = [
+        f"{rule_id} is placed on {len(_placed.get(rule_id, []))} pages {_placed.get(rule_id, [])}, expected 1 ({rule.page})"
+        for rule_id, rule in _rules.items()
+        if len(_placed.get(rule_id, [])) != 1
+    ]
+    if problems:
+        raise PluginError("Rule markers do not match the rules in rules/: " + "; ".join(problems))
+    site = Path(config["site_dir"])
+    for rule in _rules.values():
+        target = f"../../{rule.page_url}#{rule.id}"
+        for old_id in (rule.id, *rule.moved_from):
+            redirect = site / "rules" / old_id / "index.html"
+            redirect.parent.mkdir(parents=True, exist_ok=True)
+            redirect.write_text(rulebook.redirect_html(target), encoding="utf-8")
 
 
 def _to_mathml(latex: str, display: str) -> str:

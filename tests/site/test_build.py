@@ -128,13 +128,17 @@ def _snippet_files():
 
 
 def test_snippets_parallel_to_pages_and_tests():
-    pages = "\n".join(path.read_text() for path in (ROOT / "docs").rglob("*.md"))
+    # snippets/metrics/auroc/x.py belongs to docs/metrics/auroc.md and is
+    # tested in tests/snippets/metrics/test_auroc.py (folders use _, pages use -).
     for path in _snippet_files():
         relative = path.relative_to(ROOT).as_posix()
-        assert f'--8<-- "{relative}' in pages, f"{relative} is not included in any page"
-        test_file = ROOT / "tests" / "snippets" / f"test_{path.parent.name}.py"
+        folders = path.parent.relative_to(ROOT / "snippets").parts
+        page = ROOT / "docs" / Path(*[part.replace("_", "-") for part in folders]).with_suffix(".md")
+        assert page.is_file(), f"{relative} has no page {page.relative_to(ROOT)}"
+        assert f'--8<-- "{relative}' in page.read_text(), f"{page.relative_to(ROOT)} does not include {relative}"
+        test_file = ROOT / "tests" / "snippets" / Path(*folders[:-1]) / f"test_{folders[-1]}.py"
         assert test_file.is_file(), f"{relative} has no test module {test_file.relative_to(ROOT)}"
-        assert path.name in test_file.read_text(), f"{test_file.name} does not run {path.name}"
+        assert path.name in test_file.read_text(), f"{test_file.relative_to(ROOT)} does not run {path.name}"
 
 
 def test_api_page_lists_every_public_name(built_site):
