@@ -2,9 +2,9 @@ import medmnist
 from medmnist.dataset import MedMNIST2D
 
 # Source datasets, their licences and their papers as listed for each subset
-# on the MedMNIST project page (https://medmnist.com/). DOIs and the later
-# journal versions of the LiTS and DeepDRiD papers were checked against the
-# publications' own records.
+# on the MedMNIST project page (https://medmnist.com/). For LiTS and DeepDRiD
+# the project page cites an arXiv preprint and a challenge website, so the
+# entries here cite the journal papers published later.
 CITATIONS = {
     "kather2019": (
         "Kather JN, Krisam J, et al. Predicting survival from colorectal cancer histology"
@@ -93,7 +93,7 @@ flags_2d = [
 ]
 missing = sorted(set(flags_2d) - set(SOURCES))
 if missing:
-    raise KeyError(f"No source citation for the MedMNIST 2D flags {missing}; add them to SOURCES.")
+    raise KeyError(f"No source citation for the MedMNIST 2D flags {missing}. Add them to SOURCES.")
 
 numbers = {key: number for number, key in enumerate(CITATIONS, start=1)}
 
