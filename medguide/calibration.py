@@ -385,11 +385,17 @@ class TemperatureScaler:
             return -float(np.mean(log_probabilities[np.arange(targets.size), targets]))
 
         result = optimize.minimize_scalar(negative_log_likelihood, bounds=_LOG_TEMPERATURE_BOUNDS, method="bounded")
-        if min(abs(result.x - bound) for bound in _LOG_TEMPERATURE_BOUNDS) < 1e-3:
+        # With every sample classified right the loss falls all the way to T = 0, so the
+        # optimum is the search bound or wherever the loss underflows to 0.
+        all_correct = bool(np.all(matrix.argmax(axis=1) == targets))
+        on_edge = min(abs(result.x - bound) for bound in _LOG_TEMPERATURE_BOUNDS) < 1e-3
+        if all_correct or on_edge:
             warn_caller(
-                f"{func}: the fitted temperature {math.exp(result.x):.4g} lies on the edge of the "
-                "search range (about 0.01 to 100), so the logits may be degenerate, for example "
-                "a model that is always right or always wrong on the validation data.",
+                f"{func}: the temperature is not identifiable from these data (fitted "
+                f"T={math.exp(result.x):.4g}, search range about 0.01 to 100): "
+                + ("every validation sample is classified correctly, so the loss keeps falling "
+                   "as T shrinks. " if all_correct else "the optimum lies on the edge of the range. ")
+                + "Fit on a larger validation split that contains errors.",
                 MedguideWarning,
             )
 
