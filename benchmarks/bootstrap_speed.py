@@ -29,9 +29,15 @@ def make_data(n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-samples", type=int, default=10_000, help="cases per data set (default 10000)")
-    parser.add_argument("--n-resamples", type=int, default=2000, help="bootstrap resamples (default 2000)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data and the resamples (default 0)")
+    parser.add_argument(
+        "--n-samples", type=int, default=10_000, help="cases per data set (default 10000)"
+    )
+    parser.add_argument(
+        "--n-resamples", type=int, default=2000, help="bootstrap resamples (default 2000)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the data and the resamples (default 0)"
+    )
     arguments = parser.parse_args()
 
     labels, scores = make_data(arguments.n_samples, arguments.seed)
@@ -51,8 +57,12 @@ def main() -> None:
     looped = np.array([roc_auc_score(is_positive[row], scores[row]) for row in indices])
     loop_seconds = time.perf_counter() - start
 
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"cases: {arguments.n_samples}, resamples: {arguments.n_resamples}, seed: {arguments.seed}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
+    print(
+        f"cases: {arguments.n_samples}, resamples: {arguments.n_resamples}, seed: {arguments.seed}"
+    )
     print(f"vectorised bootstrap_auroc:  {vectorised_seconds:8.3f} s")
     print(f"loop of roc_auc_score:       {loop_seconds:8.3f} s")
     print(f"ratio (loop / vectorised):   {loop_seconds / vectorised_seconds:8.1f}")

@@ -26,8 +26,8 @@ __all__ = ["squeeze_labels"]
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
-# Tolerance for "each row of probabilities sums to 1"; float32 softmax output
-# from torch is off by up to a few 1e-7, so 1e-4 accepts it and rejects logits.
+# Tolerance for "each row of probabilities sums to 1". Float32 rounding puts
+# softmax row sums off by about 1e-7 per class, so 1e-4 accepts them but rejects logits.
 ROW_SUM_TOLERANCE = 1e-4
 
 
@@ -178,7 +178,11 @@ def binary_targets(
     labels = check_labels_1d(y_true, func=func, name=name)
     present = np.unique(labels)
 
-    if positive_label is None or isinstance(positive_label, float) and not np.isfinite(positive_label):
+    if (
+        positive_label is None
+        or isinstance(positive_label, float)
+        and not np.isfinite(positive_label)
+    ):
         raise TypeError(
             f"{func}: `positive_label` must name the positive class, got {positive_label!r}. "
             "Pass the label of the clinically positive class, e.g. positive_label=0 for "

@@ -2,7 +2,7 @@
 
 The reliability curve, expected calibration error (ECE) and Brier score
 measure how well the probability of the positive class matches observed
-frequencies; they handle binary tasks only. :class:`TemperatureScaler` fits
+frequencies. They handle binary tasks only. :class:`TemperatureScaler` fits
 one temperature on validation logits, and :func:`adjust_for_prevalence`
 corrects probabilities for a population whose prevalence differs from the
 training data.
@@ -142,7 +142,9 @@ def reliability_curve(
     """
     func = "reliability_curve"
     is_positive = binary_targets(y_true, positive_label=positive_label, func=func)
-    probabilities = check_binary_scores(y_prob, n_samples=is_positive.size, func=func, name="y_prob")
+    probabilities = check_binary_scores(
+        y_prob, n_samples=is_positive.size, func=func, name="y_prob"
+    )
     n_bins = check_int(n_bins, func=func, name="n_bins", minimum=2)
     strategy = check_choice(strategy, func=func, name="strategy", choices=("uniform", "quantile"))
 
@@ -245,7 +247,9 @@ def expected_calibration_error(
     >>> expected_calibration_error(y, p, positive_label=1, n_bins=2).value
     0.225
     """
-    curve = reliability_curve(y_true, y_prob, positive_label=positive_label, n_bins=n_bins, strategy=strategy)
+    curve = reliability_curve(
+        y_true, y_prob, positive_label=positive_label, n_bins=n_bins, strategy=strategy
+    )
     n_samples = int(curve.bin_counts.sum())
     gaps = np.abs(curve.fraction_positive - curve.mean_predicted)
     return CalibrationError(
@@ -290,7 +294,9 @@ def brier_score(y_true: Any, y_prob: Any, *, positive_label: Any) -> float:
     """
     func = "brier_score"
     is_positive = binary_targets(y_true, positive_label=positive_label, func=func)
-    probabilities = check_binary_scores(y_prob, n_samples=is_positive.size, func=func, name="y_prob")
+    probabilities = check_binary_scores(
+        y_prob, n_samples=is_positive.size, func=func, name="y_prob"
+    )
     return float(brier_score_loss(is_positive, probabilities))
 
 
@@ -384,7 +390,9 @@ class TemperatureScaler:
             log_probabilities = special.log_softmax(matrix / math.exp(log_temperature), axis=1)
             return -float(np.mean(log_probabilities[np.arange(targets.size), targets]))
 
-        result = optimize.minimize_scalar(negative_log_likelihood, bounds=_LOG_TEMPERATURE_BOUNDS, method="bounded")
+        result = optimize.minimize_scalar(
+            negative_log_likelihood, bounds=_LOG_TEMPERATURE_BOUNDS, method="bounded"
+        )
         # With every sample classified right the loss falls all the way to T = 0, so the
         # optimum is the search bound or wherever the loss underflows to 0.
         all_correct = bool(np.all(matrix.argmax(axis=1) == targets))
@@ -393,15 +401,21 @@ class TemperatureScaler:
             warn_caller(
                 f"{func}: the temperature is not identifiable from these data (fitted "
                 f"T={math.exp(result.x):.4g}, search range about 0.01 to 100): "
-                + ("every validation sample is classified correctly, so the loss keeps falling "
-                   "as T shrinks. " if all_correct else "the optimum lies on the edge of the range. ")
+                + (
+                    "every validation sample is classified correctly, so the loss keeps falling "
+                    "as T shrinks. "
+                    if all_correct
+                    else "the optimum lies on the edge of the range. "
+                )
                 + "Fit on a larger validation split that contains errors.",
                 MedguideWarning,
             )
 
         self._temperature = float(math.exp(result.x))
         self._n_fitted = int(targets.size)
-        logger.info("%s: T=%.4g on %d samples (NLL %.4f)", func, self._temperature, targets.size, result.fun)
+        logger.info(
+            "%s: T=%.4g on %d samples (NLL %.4f)", func, self._temperature, targets.size, result.fun
+        )
         return self
 
     def transform(self, logits: Any) -> np.ndarray:
@@ -448,7 +462,9 @@ def _logit_matrix(logits: Any, func: str) -> np.ndarray:
         )
 
     if not np.all(np.isfinite(values)):
-        raise ValueError(f"{func}: `logits` contains NaN or infinite values. Check the model output.")
+        raise ValueError(
+            f"{func}: `logits` contains NaN or infinite values. Check the model output."
+        )
     return values
 
 
@@ -483,7 +499,7 @@ def adjust_for_prevalence(
     Bayes' rule on the odds: posterior odds are multiplied by the ratio of
     the target prior odds to the training prior odds. This assumes that only
     the prevalence changes (label shift) and that the probabilities were
-    calibrated for the training prevalence; it cannot fix a model that is
+    calibrated for the training prevalence. It cannot fix a model that is
     miscalibrated to start with.
 
     Parameters

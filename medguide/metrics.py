@@ -126,7 +126,9 @@ def accuracy_from_logits(logits: Any, targets: Any) -> float:
             "labels. Pass one row of logits per target."
         )
     if not np.all(np.isfinite(scores)):
-        raise ValueError(f"{func}: `logits` contains NaN or infinite values. Check the model output.")
+        raise ValueError(
+            f"{func}: `logits` contains NaN or infinite values. Check the model output."
+        )
 
     n_classes = 2 if scores.ndim == 1 else scores.shape[1]
     outside = labels[(labels < 0) | (labels >= n_classes)]
@@ -252,8 +254,14 @@ class ClinicalReport:
     def metrics(self) -> dict[str, MetricEstimate]:
         """Return the metrics by name, in report order."""
         names = (
-            "sensitivity", "specificity", "ppv", "npv", "f1",
-            "balanced_accuracy", "lr_positive", "lr_negative",
+            "sensitivity",
+            "specificity",
+            "ppv",
+            "npv",
+            "f1",
+            "balanced_accuracy",
+            "lr_positive",
+            "lr_negative",
         )
         return {name: getattr(self, name) for name in names}
 
@@ -265,7 +273,9 @@ class ClinicalReport:
         return "\n".join([header, *(str(m) for m in self.metrics().values())])
 
 
-def _wilson(name: str, successes: int, trials: int, confidence: float, zero_reason: str) -> MetricEstimate:
+def _wilson(
+    name: str, successes: int, trials: int, confidence: float, zero_reason: str
+) -> MetricEstimate:
     method = "Wilson score"
     if trials == 0:
         return _undefined(name, zero_reason, method, confidence)
@@ -273,7 +283,9 @@ def _wilson(name: str, successes: int, trials: int, confidence: float, zero_reas
     interval = stats.binomtest(successes, trials).proportion_ci(
         confidence_level=confidence, method="wilson"
     )
-    return MetricEstimate(name, successes / trials, float(interval.low), float(interval.high), method, confidence)
+    return MetricEstimate(
+        name, successes / trials, float(interval.low), float(interval.high), method, confidence
+    )
 
 
 def _likelihood_ratio(
@@ -288,7 +300,12 @@ def _likelihood_ratio(
     method = "log method (Simel et al. 1991)"
     (a, n1), (b, n0) = numerator, denominator
     if a == 0 or b == 0:
-        value = "infinite" if b == 0 and a > 0 else "0" if a == 0 and b > 0 else "0/0"
+        if a > 0:
+            value = "infinite"
+        elif b > 0:
+            value = "0"
+        else:
+            value = "0/0"
         return _undefined(
             name,
             f"the ratio is {value} ({a}/{n1} over {b}/{n0}), and the log-method interval "
@@ -331,7 +348,9 @@ def _count_bootstrap(
         ("balanced_accuracy", (tp / n_positive + tn / n_negative) / 2, balanced_star),
     ):
         low, high = np.percentile(draws, [tail, 100 - tail])
-        estimates.append(MetricEstimate(name, float(value), float(low), float(high), method, confidence))
+        estimates.append(
+            MetricEstimate(name, float(value), float(low), float(high), method, confidence)
+        )
     return estimates[0], estimates[1]
 
 
@@ -426,13 +445,17 @@ def clinical_report(
     lr_positive: 3.333 (95% CI 0.485 to 22.897, log method (Simel et al. 1991))
     """
     func = "clinical_report"
-    is_positive, scores = _binary_inputs(y_true, y_score, positive_label, from_logits, func, "a clinical report")
+    is_positive, scores = _binary_inputs(
+        y_true, y_score, positive_label, from_logits, func, "a clinical report"
+    )
     confidence = check_confidence(confidence, func=func)
     n_resamples = check_int(n_resamples, func=func, name="n_resamples", minimum=100)
     threshold = _check_threshold(threshold, from_logits, func)
 
     predicted = scores >= threshold
-    tn, fp, fn, tp = (int(c) for c in skm.confusion_matrix(is_positive, predicted, labels=[False, True]).ravel())
+    tn, fp, fn, tp = (
+        int(c) for c in skm.confusion_matrix(is_positive, predicted, labels=[False, True]).ravel()
+    )
     n_positive, n_negative = tp + fn, tn + fp
 
     f1, balanced_accuracy = _count_bootstrap(tp, fn, tn, fp, confidence, n_resamples, seed)
@@ -440,20 +463,33 @@ def clinical_report(
         positive_label=positive_label,
         threshold=threshold,
         confidence=confidence,
-        tp=tp, fp=fp, tn=tn, fn=fn,
+        tp=tp,
+        fp=fp,
+        tn=tn,
+        fn=fn,
         sensitivity=_wilson("sensitivity", tp, n_positive, confidence, "no positive samples"),
         specificity=_wilson("specificity", tn, n_negative, confidence, "no negative samples"),
-        ppv=_wilson("ppv", tp, tp + fp, confidence, "no sample is predicted positive (TP + FP = 0)"),
-        npv=_wilson("npv", tn, tn + fn, confidence, "no sample is predicted negative (TN + FN = 0)"),
+        ppv=_wilson(
+            "ppv", tp, tp + fp, confidence, "no sample is predicted positive (TP + FP = 0)"
+        ),
+        npv=_wilson(
+            "npv", tn, tn + fn, confidence, "no sample is predicted negative (TN + FN = 0)"
+        ),
         f1=f1,
         balanced_accuracy=balanced_accuracy,
-        lr_positive=_likelihood_ratio("lr_positive", (tp, n_positive), (fp, n_negative), confidence),
-        lr_negative=_likelihood_ratio("lr_negative", (fn, n_positive), (tn, n_negative), confidence),
+        lr_positive=_likelihood_ratio(
+            "lr_positive", (tp, n_positive), (fp, n_negative), confidence
+        ),
+        lr_negative=_likelihood_ratio(
+            "lr_negative", (fn, n_positive), (tn, n_negative), confidence
+        ),
     )
 
 
 def _check_threshold(threshold: Any, from_logits: bool, func: str) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)):
+    if isinstance(threshold, bool) or not isinstance(
+        threshold, (int, float, np.floating, np.integer)
+    ):
         raise TypeError(f"{func}: `threshold` must be a number, got {threshold!r}.")
     if not math.isfinite(threshold):
         raise ValueError(f"{func}: `threshold` must be finite, got {threshold!r}.")
@@ -470,7 +506,9 @@ def _binary_inputs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate binary labels and scores, and require both classes."""
     is_positive = binary_targets(y_true, positive_label=positive_label, func=func)
-    scores = check_binary_scores(y_score, n_samples=is_positive.size, func=func, from_logits=from_logits)
+    scores = check_binary_scores(
+        y_score, n_samples=is_positive.size, func=func, from_logits=from_logits
+    )
     require_both_classes(y_true, is_positive, func=func, metric=metric)
     return is_positive, scores
 
@@ -480,7 +518,9 @@ def _binary_inputs(
 # ---------------------------------------------------------------------------
 
 
-def binary_auroc(y_true: Any, y_score: Any, *, positive_label: Any, from_logits: bool = False) -> float:
+def binary_auroc(
+    y_true: Any, y_score: Any, *, positive_label: Any, from_logits: bool = False
+) -> float:
     """Compute the area under the ROC curve of the positive class.
 
     A thin check around ``sklearn.metrics.roc_auc_score``: scikit-learn 1.9
@@ -517,11 +557,15 @@ def binary_auroc(y_true: Any, y_score: Any, *, positive_label: Any, from_logits:
     0.75
     """
     func = "binary_auroc"
-    is_positive, scores = _binary_inputs(y_true, y_score, positive_label, from_logits, func, "AUROC")
+    is_positive, scores = _binary_inputs(
+        y_true, y_score, positive_label, from_logits, func, "AUROC"
+    )
     return float(skm.roc_auc_score(is_positive, scores))
 
 
-def binary_auprc(y_true: Any, y_score: Any, *, positive_label: Any, from_logits: bool = False) -> float:
+def binary_auprc(
+    y_true: Any, y_score: Any, *, positive_label: Any, from_logits: bool = False
+) -> float:
     """Compute the area under the precision-recall curve as average precision.
 
     Average precision is scikit-learn's definition, the sum over thresholds
@@ -559,7 +603,9 @@ def binary_auprc(y_true: Any, y_score: Any, *, positive_label: Any, from_logits:
     0.833...
     """
     func = "binary_auprc"
-    is_positive, scores = _binary_inputs(y_true, y_score, positive_label, from_logits, func, "AUPRC")
+    is_positive, scores = _binary_inputs(
+        y_true, y_score, positive_label, from_logits, func, "AUPRC"
+    )
     return float(skm.average_precision_score(is_positive, scores))
 
 
@@ -601,7 +647,7 @@ def stratified_resample_indices(
     Returns
     -------
     numpy.ndarray of shape (n_resamples, n_samples)
-        Each row holds the resampled indices of the positives first, then
+        Each row contains the resampled indices of the positives first, then
         those of the negatives.
 
     Raises
@@ -700,7 +746,9 @@ def _auroc_from_counts(positive_counts: np.ndarray, negative_counts: np.ndarray)
     return twice_u / (2.0 * n_positive * n_negative)
 
 
-def _average_precision_from_counts(positive_counts: np.ndarray, negative_counts: np.ndarray) -> np.ndarray:
+def _average_precision_from_counts(
+    positive_counts: np.ndarray, negative_counts: np.ndarray
+) -> np.ndarray:
     """Compute average precision per row from the counts at each ascending score level.
 
     Walking the levels from the highest score down, each level adds
@@ -713,8 +761,10 @@ def _average_precision_from_counts(positive_counts: np.ndarray, negative_counts:
 
     # Levels with no predicted positive contribute nothing, because no positive sits there.
     precision = np.divide(
-        true_positives, predicted_positive,
-        out=np.zeros(true_positives.shape), where=predicted_positive > 0,
+        true_positives,
+        predicted_positive,
+        out=np.zeros(true_positives.shape),
+        where=predicted_positive > 0,
     )
     return np.einsum("ij,ij->i", positives_down, precision) / positive_counts.sum(axis=1)
 
@@ -733,7 +783,9 @@ def _bootstrap(
     seed: int,
     from_logits: bool,
 ) -> BootstrapResult:
-    is_positive, scores = _binary_inputs(y_true, y_score, positive_label, from_logits, func, metric.upper())
+    is_positive, scores = _binary_inputs(
+        y_true, y_score, positive_label, from_logits, func, metric.upper()
+    )
     n_resamples = check_int(n_resamples, func=func, name="n_resamples", minimum=100)
     confidence = check_confidence(confidence, func=func)
 
@@ -743,7 +795,9 @@ def _bootstrap(
 
     rng = np.random.default_rng(seed)
     parts = []
-    for positive_draws, negative_draws in _resample_blocks(rng, positive_levels.size, negative_levels.size, n_resamples):
+    for positive_draws, negative_draws in _resample_blocks(
+        rng, positive_levels.size, negative_levels.size, n_resamples
+    ):
         positive_counts = _count_per_level(positive_levels[positive_draws], n_levels)
         negative_counts = _count_per_level(negative_levels[negative_draws], n_levels)
         parts.append(from_counts(positive_counts, negative_counts))
@@ -825,10 +879,11 @@ def bootstrap_auroc(
     resample the positives and negatives are counted per distinct value
     with one ``numpy.bincount``, and AUROC is the Mann-Whitney U statistic
     from cumulative counts, with ties counted one half (midranks). This is
-    written by hand because scikit-learn scores one resample per call; it
-    equals ``roc_auc_score`` on the same resamples to within 1e-12 and runs
-    at least 25 times faster on 10,000 cases (see
-    ``benchmarks/bootstrap_speed.py``).
+    written by hand because scikit-learn scores one resample per call. It
+    equals ``roc_auc_score`` on the same resamples to within 1e-12. On
+    10,000 cases and 2,000 resamples it measured 40 to 58 times faster than
+    a loop of ``roc_auc_score`` on a loaded 2-core AMD EPYC
+    (``benchmarks/bootstrap_speed.py``).
 
     Examples
     --------
@@ -840,7 +895,15 @@ def bootstrap_auroc(
     0.8... (0.7... to 0.8...)
     """
     return _bootstrap(
-        "auroc", "bootstrap_auroc", y_true, y_score, positive_label, n_resamples, confidence, seed, from_logits
+        "auroc",
+        "bootstrap_auroc",
+        y_true,
+        y_score,
+        positive_label,
+        n_resamples,
+        confidence,
+        seed,
+        from_logits,
     )
 
 
@@ -903,7 +966,15 @@ def bootstrap_auprc(
     0.9167
     """
     return _bootstrap(
-        "auprc", "bootstrap_auprc", y_true, y_score, positive_label, n_resamples, confidence, seed, from_logits
+        "auprc",
+        "bootstrap_auprc",
+        y_true,
+        y_score,
+        positive_label,
+        n_resamples,
+        confidence,
+        seed,
+        from_logits,
     )
 
 
@@ -945,12 +1016,15 @@ class AurocComparison:
     method: str = "DeLong"
 
 
-def _delong_placements(scores: np.ndarray, is_positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _delong_placements(
+    scores: np.ndarray, is_positive: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Return the placement values of the positives and the negatives for each model row.
 
-    With midranks, a positive's placement (the fraction of negatives below
-    it, ties one half) is its rank among all cases minus its rank among the
-    positives, over the number of negatives; likewise for the negatives.
+    A positive's placement is the fraction of negatives below it, ties
+    counting one half. With midranks it equals the positive's rank among all
+    cases minus its rank among the positives, divided by the number of
+    negatives. The placements of the negatives follow the same way.
     """
     positives, negatives = scores[:, is_positive], scores[:, ~is_positive]
     n_positive, n_negative = positives.shape[1], negatives.shape[1]
@@ -1037,11 +1111,17 @@ def compare_auroc(
     True
     """
     func = "compare_auroc"
-    is_positive, scores_a = _binary_inputs(y_true, y_score_a, positive_label, from_logits, func, "AUROC")
-    scores_b = check_binary_scores(y_score_b, n_samples=is_positive.size, func=func, name="y_score_b", from_logits=from_logits)
+    is_positive, scores_a = _binary_inputs(
+        y_true, y_score_a, positive_label, from_logits, func, "AUROC"
+    )
+    scores_b = check_binary_scores(
+        y_score_b, n_samples=is_positive.size, func=func, name="y_score_b", from_logits=from_logits
+    )
     confidence = check_confidence(confidence, func=func)
 
-    placements_positive, placements_negative = _delong_placements(np.stack([scores_a, scores_b]), is_positive)
+    placements_positive, placements_negative = _delong_placements(
+        np.stack([scores_a, scores_b]), is_positive
+    )
     auroc = placements_positive.mean(axis=1)
     covariance = (
         np.cov(placements_positive) / placements_positive.shape[1]
@@ -1230,18 +1310,26 @@ def fit_threshold(
     (0.3, 0.75)
     """
     func = "fit_threshold"
-    method = check_choice(method, func=func, name="method", choices=("youden", "sensitivity", "specificity"))
+    method = check_choice(
+        method, func=func, name="method", choices=("youden", "sensitivity", "specificity")
+    )
     target = _check_target(method, target, func)
-    is_positive, scores = _binary_inputs(y_val, s_val, positive_label, from_logits, func, "Threshold selection")
+    is_positive, scores = _binary_inputs(
+        y_val, s_val, positive_label, from_logits, func, "Threshold selection"
+    )
 
-    false_positive_rate, true_positive_rate, thresholds = skm.roc_curve(is_positive, scores, drop_intermediate=False)
+    false_positive_rate, true_positive_rate, thresholds = skm.roc_curve(
+        is_positive, scores, drop_intermediate=False
+    )
     n_positive, n_negative = int(is_positive.sum()), int((~is_positive).sum())
     # Index 0 is scikit-learn's threshold of +inf, which predicts no positive.
     true_positives = np.rint(true_positive_rate[1:] * n_positive)
     true_negatives = n_negative - np.rint(false_positive_rate[1:] * n_negative)
     candidates = thresholds[1:]
 
-    index = _select_threshold(method, target, true_positives, true_negatives, n_positive, n_negative, func)
+    index = _select_threshold(
+        method, target, true_positives, true_negatives, n_positive, n_negative, func
+    )
     point = OperatingPoint(
         threshold=float(candidates[index]),
         positive_label=positive_label,
@@ -1252,7 +1340,13 @@ def fit_threshold(
         validation_specificity=float(true_negatives[index] / n_negative),
         n_validation=int(is_positive.size),
     )
-    logger.info("%s: %s threshold %g fitted on %d validation samples", func, method, point.threshold, point.n_validation)
+    logger.info(
+        "%s: %s threshold %g fitted on %d validation samples",
+        func,
+        method,
+        point.threshold,
+        point.n_validation,
+    )
     return point
 
 
@@ -1266,7 +1360,9 @@ def _check_target(method: str, target: Any, func: str) -> float | None:
         return None
 
     if target is None:
-        raise ValueError(f"{func}: method={method!r} needs `target`, a {method} in (0, 1], e.g. 0.9.")
+        raise ValueError(
+            f"{func}: method={method!r} needs `target`, a {method} in (0, 1], e.g. 0.9."
+        )
     if target == 1:
         return 1.0
     return check_open_fraction(target, func=func, name="target")
@@ -1296,8 +1392,8 @@ def _select_threshold(
     if reaching.size == 0:
         raise ValueError(
             f"{func}: no threshold reaches specificity {target} on the validation data, because "
-            f"the highest-scoring sample is a positive tied with or below "
-            f"{n_negative - int(true_negatives[0])} negative(s). Lower `target` or check the scores."
+            f"even the highest threshold (the top score) flags {n_negative - int(true_negatives[0])} "
+            f"of {n_negative} negative(s) as positive. Lower `target` or check the scores."
         )
     return int(reaching[-1])
 
@@ -1373,13 +1469,22 @@ class PerClassReport:
             f"{self.n_classes_averaged} of {self.n_classes} classes"
         ]
         for result in self.per_class:
-            value = f"{result.value:.3f}" if result.value is not None else f"undefined ({result.undefined_reason})"
+            value = (
+                f"{result.value:.3f}"
+                if result.value is not None
+                else f"undefined ({result.undefined_reason})"
+            )
             lines.append(f"  {result.label!r}: {value} (n_positive={result.n_positive})")
         return "\n".join(lines)
 
 
 def _per_class_report(
-    indicator: np.ndarray, scores: np.ndarray, labels: list[Any], metric: str, average: str, func: str
+    indicator: np.ndarray,
+    scores: np.ndarray,
+    labels: list[Any],
+    metric: str,
+    average: str,
+    func: str,
 ) -> PerClassReport:
     """Compute one-vs-rest values per column of ``indicator`` and their average."""
     score_function = skm.roc_auc_score if metric == "auroc" else skm.average_precision_score
@@ -1403,7 +1508,13 @@ def _per_class_report(
                 f"{func}: micro-averaged {metric.upper()} is undefined because the pooled "
                 f"(sample, class) pairs are all {int(pooled[0])}. Evaluate more samples."
             )
-        return PerClassReport(metric, average, float(score_function(pooled, scores.ravel())), len(labels), tuple(per_class))
+        return PerClassReport(
+            metric,
+            average,
+            float(score_function(pooled, scores.ravel())),
+            len(labels),
+            tuple(per_class),
+        )
 
     defined = [result.value for result in per_class if result.value is not None]
     if not defined:
@@ -1430,7 +1541,7 @@ def multiclass_report(
 
     A class absent from the data (or, for AUROC, the only class present) is
     reported as undefined with its reason, and the macro average covers the
-    remaining classes; ``n_classes_averaged`` says how many.
+    remaining classes. ``n_classes_averaged`` gives their number.
 
     Parameters
     ----------
@@ -1486,7 +1597,9 @@ def multiclass_report(
             f"`classes` {format_values(declared, limit=10)}. Declare every class, or remove those samples."
         )
 
-    raw = to_numpy(y_score, func=func, name="y_score").astype(np.float64) if from_logits else y_score
+    raw = (
+        to_numpy(y_score, func=func, name="y_score").astype(np.float64) if from_logits else y_score
+    )
     if from_logits:
         _check_logit_matrix(raw, labels.size, len(declared), func)
         raw = special.softmax(raw, axis=1)
@@ -1555,14 +1668,20 @@ def multilabel_report(
     indicator = _check_indicator_matrix(y_true, func)
     n_samples, n_classes = indicator.shape
 
-    raw = to_numpy(y_score, func=func, name="y_score").astype(np.float64) if from_logits else y_score
+    raw = (
+        to_numpy(y_score, func=func, name="y_score").astype(np.float64) if from_logits else y_score
+    )
     if from_logits:
         _check_logit_matrix(raw, n_samples, n_classes, func)
         raw = special.expit(raw)
     scores = check_score_matrix(raw, n_samples=n_samples, func=func, rows_sum_to_one=False)
     _check_n_columns(scores, n_classes, func)
 
-    names = list(range(n_classes)) if class_names is None else _check_classes(class_names, func, name="class_names")
+    names = (
+        list(range(n_classes))
+        if class_names is None
+        else _check_classes(class_names, func, name="class_names")
+    )
     if len(names) != n_classes:
         raise ValueError(
             f"{func}: `class_names` has {len(names)} names but `y_true` has {n_classes} columns. "
@@ -1574,7 +1693,9 @@ def multilabel_report(
 def _check_classes(classes: Any, func: str, name: str = "classes") -> list[Any]:
     if classes is None or isinstance(classes, (str, bytes)):
         raise TypeError(f"{func}: `{name}` must be a sequence of labels, got {classes!r}.")
-    values = [c.item() if hasattr(c, "item") else c for c in (classes.tolist() if is_tensor(classes) else classes)]
+    if is_tensor(classes):
+        classes = classes.tolist()
+    values = [c.item() if hasattr(c, "item") else c for c in classes]
     if len(values) < 2 or len(set(values)) != len(values):
         raise ValueError(
             f"{func}: `{name}` must list at least two distinct labels, got {format_values(values, limit=10)}."
@@ -1597,7 +1718,9 @@ def _check_logit_matrix(logits: np.ndarray, n_samples: int, n_classes: int, func
             f"and one column per class, got shape {logits.shape}."
         )
     if not np.all(np.isfinite(logits)):
-        raise ValueError(f"{func}: `y_score` contains NaN or infinite logits. Check the model output.")
+        raise ValueError(
+            f"{func}: `y_score` contains NaN or infinite logits. Check the model output."
+        )
 
 
 def _check_indicator_matrix(y_true: Any, func: str) -> np.ndarray:

@@ -22,7 +22,7 @@ from medguide.exceptions import LeakageError, MedguideWarning
 def _probability_case(seed, n=400):
     rng = np.random.default_rng(seed)
     p = rng.uniform(size=n)
-    y = (rng.uniform(size=n) < p ** 1.5).astype(int)
+    y = (rng.uniform(size=n) < p**1.5).astype(int)
     return y, np.round(p, 2)
 
 
@@ -99,7 +99,11 @@ def test_ece_positive_label_zero():
     ("kwargs", "error", "message"),
     [
         ({"n_bins": 1}, ValueError, r"`n_bins` must be at least 2, got 1"),
-        ({"strategy": "equal"}, ValueError, r"`strategy` must be one of 'uniform', 'quantile', got 'equal'"),
+        (
+            {"strategy": "equal"},
+            ValueError,
+            r"`strategy` must be one of 'uniform', 'quantile', got 'equal'",
+        ),
         ({"y_prob": [0.2, 1.2]}, ValueError, r"`y_prob` must be probabilities in \[0, 1\]"),
         ({"y_prob": [0.2, np.nan]}, ValueError, r"`y_prob` contains 1 NaN or infinite"),
         ({"y_true": [0, 1, 2]}, ValueError, r"at most two classes"),
@@ -160,7 +164,9 @@ def test_temperature_minimises_nll_on_grid(seed):
     fitted_loss = log_loss(labels, scaler.transform(logits), labels=[0, 1, 2])
 
     for temperature in np.geomspace(0.3, 6, 40):
-        grid_loss = log_loss(labels, special.softmax(logits / temperature, axis=1), labels=[0, 1, 2])
+        grid_loss = log_loss(
+            labels, special.softmax(logits / temperature, axis=1), labels=[0, 1, 2]
+        )
         assert fitted_loss <= grid_loss + 1e-9
 
 
@@ -178,7 +184,9 @@ def test_temperature_single_logit_is_sigmoid():
     z = rng.normal(0, 2, 800)
     labels = (rng.uniform(size=z.size) < special.expit(z)).astype(int)
 
-    scaler = TemperatureScaler().fit(torch.tensor(3 * z).reshape(-1, 1), torch.tensor(labels).reshape(-1, 1))
+    scaler = TemperatureScaler().fit(
+        torch.tensor(3 * z).reshape(-1, 1), torch.tensor(labels).reshape(-1, 1)
+    )
     probabilities = scaler.transform(3 * z)
 
     assert probabilities.shape == (800,)
@@ -190,12 +198,17 @@ def test_temperature_refit_raises():
     logits, labels = _overconfident_logits(0, n=200)
     scaler = TemperatureScaler().fit(logits, labels)
 
-    with pytest.raises(LeakageError, match=r"^TemperatureScaler.fit: this scaler is already fitted \(T=.* on 200 samples\)"):
+    with pytest.raises(
+        LeakageError,
+        match=r"^TemperatureScaler.fit: this scaler is already fitted \(T=.* on 200 samples\)",
+    ):
         scaler.fit(logits, labels)
 
 
 def test_temperature_before_fit_raises():
-    with pytest.raises(ValueError, match=r"^TemperatureScaler.temperature: the scaler is not fitted yet"):
+    with pytest.raises(
+        ValueError, match=r"^TemperatureScaler.temperature: the scaler is not fitted yet"
+    ):
         TemperatureScaler().transform([[0.1, 0.2]])
 
 
@@ -204,7 +217,9 @@ def test_temperature_all_correct_warns():
     logits = np.array([[1.0, -1.0], [-1.0, 1.0]] * 10)
     labels = np.array([0, 1] * 10)
 
-    with pytest.warns(MedguideWarning, match=r"not identifiable.*every validation sample is classified correctly"):
+    with pytest.warns(
+        MedguideWarning, match=r"not identifiable.*every validation sample is classified correctly"
+    ):
         TemperatureScaler().fit(logits, labels)
 
 
@@ -213,7 +228,9 @@ def test_temperature_edge_of_range_warns():
     logits = np.array([[5.0, -5.0], [-5.0, 5.0]] * 10)
     labels = np.array([1, 0] * 10)
 
-    with pytest.warns(MedguideWarning, match=r"not identifiable.*optimum lies on the edge of the range"):
+    with pytest.warns(
+        MedguideWarning, match=r"not identifiable.*optimum lies on the edge of the range"
+    ):
         TemperatureScaler().fit(logits, labels)
 
 
@@ -223,7 +240,11 @@ def test_temperature_edge_of_range_warns():
         (np.zeros((3, 2)), [0, 1], r"`logits` has 3 rows but `labels` has 2 labels"),
         (np.zeros((2, 2)), [0, 2], r"`labels` must lie in 0 to 1 for 2 classes, got \[2\]"),
         (np.full((2, 3), 1 / 3), [0, 1], r"`logits` look like probabilities"),
-        (np.array([[np.nan, 0.0], [0.0, 1.0]]), [0, 1], r"`logits` contains NaN or infinite values"),
+        (
+            np.array([[np.nan, 0.0], [0.0, 1.0]]),
+            [0, 1],
+            r"`logits` contains NaN or infinite values",
+        ),
         (np.zeros((2, 2, 2)), [0, 1], r"got shape \(2, 2, 2\)"),
         (np.zeros((2, 2)), [[0, 1], [1, 0]], r"`labels` must have shape"),
     ],
@@ -238,7 +259,9 @@ def test_temperature_fit_rejects(logits, labels, message):
 
 def test_adjust_for_prevalence_hand_case():
     # p = 0.9 at prevalence 0.5 has odds 9; target odds ratio (0.1 / 0.9) / (0.5 / 0.5) = 1/9 -> odds 1 -> 0.5.
-    adjusted = adjust_for_prevalence([0.5, 0.9, 0.0, 1.0], train_prevalence=0.5, target_prevalence=0.1)
+    adjusted = adjust_for_prevalence(
+        [0.5, 0.9, 0.0, 1.0], train_prevalence=0.5, target_prevalence=0.1
+    )
 
     assert adjusted.tolist() == pytest.approx([0.1, 0.5, 0.0, 1.0])
 
@@ -258,7 +281,10 @@ def test_adjust_for_prevalence_matches_odds(seed):
 def test_adjust_for_prevalence_recovers_calibration():
     # Bayes-optimal probabilities at prevalence 0.5 become Bayes-optimal at prevalence 0.2.
     x = np.linspace(-3, 3, 61)
-    likelihood_positive, likelihood_negative = np.exp(-((x - 1) ** 2) / 2), np.exp(-((x + 1) ** 2) / 2)
+    likelihood_positive, likelihood_negative = (
+        np.exp(-((x - 1) ** 2) / 2),
+        np.exp(-((x + 1) ** 2) / 2),
+    )
     at_half = likelihood_positive / (likelihood_positive + likelihood_negative)
     at_fifth = 0.2 * likelihood_positive / (0.2 * likelihood_positive + 0.8 * likelihood_negative)
 
@@ -276,15 +302,36 @@ def test_adjust_for_prevalence_same_prevalence_is_identity():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"train_prevalence": 0.0}, ValueError, r"`train_prevalence` must lie strictly between 0 and 1, got 0.0"),
-        ({"target_prevalence": 1.0}, ValueError, r"`target_prevalence` must lie strictly between 0 and 1, got 1.0"),
+        (
+            {"train_prevalence": 0.0},
+            ValueError,
+            r"`train_prevalence` must lie strictly between 0 and 1, got 0.0",
+        ),
+        (
+            {"target_prevalence": 1.0},
+            ValueError,
+            r"`target_prevalence` must lie strictly between 0 and 1, got 1.0",
+        ),
         ({"target_prevalence": 20}, ValueError, r"`target_prevalence` .* got 20"),
         ({"train_prevalence": "0.3"}, TypeError, r"`train_prevalence` must be a number"),
-        ({"probabilities": [0.2, 1.5]}, ValueError, r"`probabilities` must be probabilities in \[0, 1\]"),
-        ({"probabilities": [0.2, math.inf]}, ValueError, r"`probabilities` contains 1 NaN or infinite"),
+        (
+            {"probabilities": [0.2, 1.5]},
+            ValueError,
+            r"`probabilities` must be probabilities in \[0, 1\]",
+        ),
+        (
+            {"probabilities": [0.2, math.inf]},
+            ValueError,
+            r"`probabilities` contains 1 NaN or infinite",
+        ),
     ],
 )
 def test_adjust_for_prevalence_rejects(kwargs, error, message):
-    arguments = {"probabilities": [0.2, 0.6], "train_prevalence": 0.3, "target_prevalence": 0.1, **kwargs}
+    arguments = {
+        "probabilities": [0.2, 0.6],
+        "train_prevalence": 0.3,
+        "target_prevalence": 0.1,
+        **kwargs,
+    }
     with pytest.raises(error, match=r"^adjust_for_prevalence: " + message):
         adjust_for_prevalence(**arguments)

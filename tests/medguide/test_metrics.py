@@ -59,7 +59,11 @@ def test_accuracy_from_logits_single_logit():
     ("logits", "targets", "message"),
     [
         ([[1.0, 0.0]] * 3, [0, 1], r"`logits` has 3 rows but `targets` has 2"),
-        ([[1.0, 0.0], [0.0, 1.0]], [0, 2], r"`targets` must lie in 0 to 1 for 2 classes, got \[2\]"),
+        (
+            [[1.0, 0.0], [0.0, 1.0]],
+            [0, 2],
+            r"`targets` must lie in 0 to 1 for 2 classes, got \[2\]",
+        ),
         ([[np.nan, 0.0], [0.0, 1.0]], [0, 1], r"NaN or infinite"),
         (np.zeros((2, 2, 2)), [0, 1], r"got shape \(2, 2, 2\)"),
         ([[1.0, 0.0], [0.0, 1.0]], [[0, 1], [1, 0]], r"`targets` must have shape"),
@@ -123,7 +127,9 @@ def test_binary_auroc_tie_counts_half():
 
 def test_binary_auprc_hand_case():
     # Descending: 0.8 (pos) P=1 R=1/2, 0.4 (neg), 0.35 (pos) P=2/3 R=1 -> 1/2 * 1 + 1/2 * 2/3 = 5/6.
-    assert binary_auprc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], positive_label=1) == pytest.approx(5 / 6)
+    assert binary_auprc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], positive_label=1) == pytest.approx(
+        5 / 6
+    )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -132,7 +138,9 @@ def test_binary_metrics_match_sklearn(seed, positive_label):
     y, s = _binary_case(seed)
     positive = y == positive_label
 
-    assert binary_auroc(y, s, positive_label=positive_label) == pytest.approx(skm.roc_auc_score(positive, s), abs=1e-15)
+    assert binary_auroc(y, s, positive_label=positive_label) == pytest.approx(
+        skm.roc_auc_score(positive, s), abs=1e-15
+    )
     assert binary_auprc(y, s, positive_label=positive_label) == pytest.approx(
         skm.average_precision_score(positive, s), abs=1e-15
     )
@@ -148,7 +156,9 @@ def test_binary_auroc_logits_equal_probabilities():
 
 
 def test_binary_auroc_rejects_logits_without_flag():
-    with pytest.raises(ValueError, match=r"^binary_auroc: `y_score` must be probabilities.*from_logits=True"):
+    with pytest.raises(
+        ValueError, match=r"^binary_auroc: `y_score` must be probabilities.*from_logits=True"
+    ):
         binary_auroc([0, 1], [-2.0, 3.0], positive_label=1)
 
 
@@ -170,7 +180,9 @@ def test_bootstrap_auroc_matches_sklearn_on_same_resamples(seed, positive_label)
     # 250 resamples span two blocks of 200, so the block boundary is checked too.
     y, s = _binary_case(seed, n=150)
     positive = y == positive_label
-    indices = stratified_resample_indices(y, positive_label=positive_label, n_resamples=250, seed=seed)
+    indices = stratified_resample_indices(
+        y, positive_label=positive_label, n_resamples=250, seed=seed
+    )
     expected = np.array([skm.roc_auc_score(positive[row], s[row]) for row in indices])
 
     result = bootstrap_auroc(y, s, positive_label=positive_label, n_resamples=250, seed=seed)
@@ -216,14 +228,16 @@ def test_bootstrap_is_deterministic_per_seed():
 def test_bootstrap_rejects_few_resamples():
     y, s = _binary_case(0)
 
-    with pytest.raises(ValueError, match=r"^bootstrap_auroc: `n_resamples` must be at least 100, got 10"):
+    with pytest.raises(
+        ValueError, match=r"^bootstrap_auroc: `n_resamples` must be at least 100, got 10"
+    ):
         bootstrap_auroc(y, s, positive_label=1, n_resamples=10)
 
 
 @pytest.mark.slow
 def test_bootstrap_auroc_speedup_at_least_25():
-    # The loop runs 200 of the 2,000 resamples; its time is scaled by 10, a per-resample
-    # extrapolation, to keep this test near 10 s (benchmarks/bootstrap_speed.py runs all).
+    # The loop runs 200 of the 2,000 resamples and its time is scaled by 10, which keeps this
+    # test near 10 s. benchmarks/bootstrap_speed.py times all 2,000.
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 10_000)
     s = np.round(np.clip(0.2 * y + rng.normal(0.4, 0.2, y.size), 0, 1), 3)
@@ -254,7 +268,9 @@ def _delong_by_definition(y, score_a, score_b):
         kernel = (difference > 0) + 0.5 * (difference == 0)
         components_positive.append(kernel.mean(axis=1))
         components_negative.append(kernel.mean(axis=0))
-    covariance = np.cov(components_positive) / positive.sum() + np.cov(components_negative) / negative.sum()
+    covariance = (
+        np.cov(components_positive) / positive.sum() + np.cov(components_negative) / negative.sum()
+    )
     variance = covariance[0, 0] + covariance[1, 1] - 2 * covariance[0, 1]
     auroc = [c.mean() for c in components_positive]
     return auroc, variance
@@ -274,7 +290,9 @@ def test_compare_auroc_matches_definition(seed):
     assert result.auroc_b == pytest.approx(skm.roc_auc_score(y, s_b), abs=1e-12)
     assert result.z == pytest.approx(z, rel=1e-9)
     assert result.p_value == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-9)
-    assert result.difference.low == pytest.approx(auroc_a - auroc_b - 1.959964 * math.sqrt(variance), abs=1e-6)
+    assert result.difference.low == pytest.approx(
+        auroc_a - auroc_b - 1.959964 * math.sqrt(variance), abs=1e-6
+    )
 
 
 def test_compare_auroc_swap_negates_difference():
@@ -291,12 +309,16 @@ def test_compare_auroc_swap_negates_difference():
 def test_compare_auroc_identical_models_raises():
     y, s = _binary_case(0)
 
-    with pytest.raises(UndefinedMetricError, match=r"^compare_auroc: the AUROC difference \(0\) has zero variance"):
+    with pytest.raises(
+        UndefinedMetricError, match=r"^compare_auroc: the AUROC difference \(0\) has zero variance"
+    ):
         compare_auroc(y, s, s, positive_label=1)
 
 
 def test_compare_auroc_length_mismatch():
-    with pytest.raises(ValueError, match=r"^compare_auroc: `y_score_b` has 2 values but `y_true` has 3"):
+    with pytest.raises(
+        ValueError, match=r"^compare_auroc: `y_score_b` has 2 values but `y_true` has 3"
+    ):
         compare_auroc([0, 1, 1], [0.1, 0.8, 0.6], [0.2, 0.3], positive_label=1)
 
 
@@ -320,8 +342,12 @@ def test_clinical_report_hand_case():
     assert report.f1.estimate == pytest.approx(4 / 6)
     assert report.balanced_accuracy.estimate == pytest.approx((2 / 3 + 4 / 5) / 2)
     assert report.lr_positive.estimate == pytest.approx(10 / 3)
-    assert report.lr_positive.low == pytest.approx(10 / 3 * math.exp(-1.959964 * 0.983192), rel=1e-5)
-    assert report.lr_positive.high == pytest.approx(10 / 3 * math.exp(1.959964 * 0.983192), rel=1e-5)
+    assert report.lr_positive.low == pytest.approx(
+        10 / 3 * math.exp(-1.959964 * 0.983192), rel=1e-5
+    )
+    assert report.lr_positive.high == pytest.approx(
+        10 / 3 * math.exp(1.959964 * 0.983192), rel=1e-5
+    )
     # LR- = (1/3) / (4/5) = 5/12.
     assert report.lr_negative.estimate == pytest.approx(5 / 12)
 
@@ -351,7 +377,9 @@ def test_clinical_report_matches_sklearn(seed, positive_label):
     assert report.ppv.estimate == pytest.approx(skm.precision_score(positive, predicted))
     assert report.npv.estimate == pytest.approx(skm.precision_score(~positive, ~predicted))
     assert report.f1.estimate == pytest.approx(skm.f1_score(positive, predicted))
-    assert report.balanced_accuracy.estimate == pytest.approx(skm.balanced_accuracy_score(positive, predicted))
+    assert report.balanced_accuracy.estimate == pytest.approx(
+        skm.balanced_accuracy_score(positive, predicted)
+    )
     assert report.n_samples == y.size
 
 
@@ -390,10 +418,14 @@ def test_clinical_report_infinite_lr_undefined():
 
 
 def test_clinical_report_logit_threshold():
-    probability_report = clinical_report([0, 1, 1, 0], [0.2, 0.9, 0.4, 0.7], positive_label=1, threshold=0.5)
+    probability_report = clinical_report(
+        [0, 1, 1, 0], [0.2, 0.9, 0.4, 0.7], positive_label=1, threshold=0.5
+    )
     logits = special.logit([0.2, 0.9, 0.4, 0.7])
 
-    logit_report = clinical_report([0, 1, 1, 0], logits, positive_label=1, threshold=0.0, from_logits=True)
+    logit_report = clinical_report(
+        [0, 1, 1, 0], logits, positive_label=1, threshold=0.0, from_logits=True
+    )
 
     assert (logit_report.tp, logit_report.fp) == (probability_report.tp, probability_report.fp)
 
@@ -496,10 +528,19 @@ def test_operating_point_evaluate_uses_frozen_threshold():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"method": "youden", "target": 0.9}, r"`target` must be None for method='youden', got 0.9"),
+        (
+            {"method": "youden", "target": 0.9},
+            r"`target` must be None for method='youden', got 0.9",
+        ),
         ({"method": "sensitivity"}, r"method='sensitivity' needs `target`"),
-        ({"method": "specificity", "target": 1.5}, r"`target` must lie strictly between 0 and 1, got 1.5"),
-        ({"method": "f1"}, r"`method` must be one of 'youden', 'sensitivity', 'specificity', got 'f1'"),
+        (
+            {"method": "specificity", "target": 1.5},
+            r"`target` must lie strictly between 0 and 1, got 1.5",
+        ),
+        (
+            {"method": "f1"},
+            r"`method` must be one of 'youden', 'sensitivity', 'specificity', got 'f1'",
+        ),
     ],
 )
 def test_fit_threshold_rejects(kwargs, message):
@@ -509,8 +550,11 @@ def test_fit_threshold_rejects(kwargs, message):
 
 def test_fit_threshold_unreachable_specificity():
     # The top score 0.9 is a negative, so any threshold that flags a positive also flags it.
-    with pytest.raises(ValueError, match=r"^fit_threshold: no threshold reaches specificity 1.0"):
-        fit_threshold([0, 1, 1, 0], [0.9, 0.8, 0.4, 0.1], positive_label=1, method="specificity", target=1.0)
+    expected = r"^fit_threshold: no threshold reaches specificity 1.0 .* flags 1 of 2 negative\(s\) as positive"
+    with pytest.raises(ValueError, match=expected):
+        fit_threshold(
+            [0, 1, 1, 0], [0.9, 0.8, 0.4, 0.1], positive_label=1, method="specificity", target=1.0
+        )
 
 
 # --- multi-class and multi-label ---------------------------------------------------
@@ -532,8 +576,12 @@ def test_multiclass_report_matches_sklearn(seed):
     micro = multiclass_report(y, p, classes=classes, average="micro")
     precision = multiclass_report(y, p, classes=classes, metric="auprc")
 
-    assert macro.average_value == pytest.approx(skm.roc_auc_score(y, p, multi_class="ovr", average="macro"))
-    assert micro.average_value == pytest.approx(skm.roc_auc_score(label_binarize(y, classes=classes), p, average="micro"))
+    assert macro.average_value == pytest.approx(
+        skm.roc_auc_score(y, p, multi_class="ovr", average="macro")
+    )
+    assert micro.average_value == pytest.approx(
+        skm.roc_auc_score(label_binarize(y, classes=classes), p, average="micro")
+    )
     expected = skm.average_precision_score(label_binarize(y, classes=classes), p, average=None)
     assert [c.value for c in precision.per_class] == pytest.approx(list(expected))
     assert (macro.average, micro.average, micro.n_classes_averaged) == ("macro", "micro", 4)
@@ -544,7 +592,9 @@ def test_multiclass_report_logits_equal_softmax():
 
     from_logits = multiclass_report(y[:, None], logits, classes=[0, 1, 2, 3], from_logits=True)
 
-    assert from_logits.average_value == pytest.approx(multiclass_report(y, p, classes=[0, 1, 2, 3]).average_value)
+    assert from_logits.average_value == pytest.approx(
+        multiclass_report(y, p, classes=[0, 1, 2, 3]).average_value
+    )
 
 
 def test_multiclass_report_marks_absent_class():
@@ -563,19 +613,36 @@ def test_multiclass_report_marks_absent_class():
 
 
 def test_multiclass_report_all_classes_undefined():
-    with pytest.raises(UndefinedMetricError, match=r"^multiclass_report: macro-averaged AUROC is undefined"):
+    with pytest.raises(
+        UndefinedMetricError, match=r"^multiclass_report: macro-averaged AUROC is undefined"
+    ):
         multiclass_report([0, 0], [[0.6, 0.4], [0.7, 0.3]], classes=[0, 1])
 
 
 @pytest.mark.parametrize(
     ("y", "scores", "kwargs", "message"),
     [
-        ([0, 5], [[0.6, 0.4], [0.3, 0.7]], {}, r"label\(s\) \[5\] that are not in `classes` \[0, 1\]"),
+        (
+            [0, 5],
+            [[0.6, 0.4], [0.3, 0.7]],
+            {},
+            r"label\(s\) \[5\] that are not in `classes` \[0, 1\]",
+        ),
         ([0, 1], [[0.6, 0.6], [0.3, 0.7]], {}, r"each row of `y_score` must sum to 1"),
-        ([0, 1], [[0.2, 0.4, 0.4], [0.3, 0.3, 0.4]], {}, r"`y_score` has 3 columns but there are 2 classes"),
+        (
+            [0, 1],
+            [[0.2, 0.4, 0.4], [0.3, 0.3, 0.4]],
+            {},
+            r"`y_score` has 3 columns but there are 2 classes",
+        ),
         ([0, 1], [[2.0, 0.4], [0.3, 0.7]], {}, r"outside that range \[2.0\].*from_logits=True"),
         ([0, 1], [[np.nan, 0.4], [0.3, 0.7]], {"from_logits": True}, r"NaN or infinite logits"),
-        ([0, 1], [[0.6, 0.4], [0.3, 0.7]], {"average": "weighted"}, r"`average` must be one of 'macro', 'micro'"),
+        (
+            [0, 1],
+            [[0.6, 0.4], [0.3, 0.7]],
+            {"average": "weighted"},
+            r"`average` must be one of 'macro', 'micro'",
+        ),
         ([0, 1], [[0.6, 0.4], [0.3, 0.7]], {"classes": [0, 0]}, r"at least two distinct labels"),
     ],
 )
@@ -606,7 +673,10 @@ def test_multilabel_report_marks_constant_column():
     auroc = multilabel_report(y, p, class_names=["effusion", "nodule"])
     auprc = multilabel_report(y, p, class_names=["effusion", "nodule"], metric="auprc")
 
-    assert auroc.per_class[1].undefined_reason == "every sample is of this class, so there is no negative"
+    assert (
+        auroc.per_class[1].undefined_reason
+        == "every sample is of this class, so there is no negative"
+    )
     assert (auroc.average_value, auroc.n_classes_averaged) == (1.0, 1)
     assert auprc.per_class[1].value == 1.0
 
@@ -616,7 +686,11 @@ def test_multilabel_report_marks_constant_column():
     [
         ([[0, 2], [1, 0]], {}, r"must contain only 0 and 1, got \[2\]"),
         ([0, 1], {}, r"must have shape \(n_samples, n_classes\)"),
-        ([[0, 1], [1, 0]], {"class_names": ["a", "b", "c"]}, r"`class_names` has 3 names but `y_true` has 2 columns"),
+        (
+            [[0, 1], [1, 0]],
+            {"class_names": ["a", "b", "c"]},
+            r"`class_names` has 3 names but `y_true` has 2 columns",
+        ),
     ],
 )
 def test_multilabel_report_rejects(y, kwargs, message):
@@ -640,7 +714,10 @@ def test_breastmnist_malignant_positive(breastmnist):
 
 
 def test_pneumoniamnist_threshold_on_val_evaluated_on_test(pneumoniamnist):
-    (val_images, val_labels), (test_images, test_labels) = pneumoniamnist["val"], pneumoniamnist["test"]
+    (val_images, val_labels), (test_images, test_labels) = (
+        pneumoniamnist["val"],
+        pneumoniamnist["test"],
+    )
     val_score = val_images.reshape(len(val_images), -1).mean(axis=1) / 255
     test_score = test_images.reshape(len(test_images), -1).mean(axis=1) / 255
 

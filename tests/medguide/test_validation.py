@@ -9,7 +9,6 @@ import torch
 from medguide import _validation as v
 from medguide.exceptions import ScoreWarning, UndefinedMetricError
 
-
 # --- squeeze_labels ---------------------------------------------------------
 
 
@@ -85,7 +84,9 @@ def test_binary_targets_marks_positive_label():
 
 
 def test_binary_targets_accepts_strings_and_floats():
-    assert v.binary_targets(["benign", "malignant"], positive_label="malignant", func="f").tolist() == [False, True]
+    assert v.binary_targets(
+        ["benign", "malignant"], positive_label="malignant", func="f"
+    ).tolist() == [False, True]
     assert v.binary_targets([0.0, 1.0], positive_label=1, func="f").tolist() == [False, True]
 
 
@@ -93,7 +94,12 @@ def test_binary_targets_accepts_strings_and_floats():
     ("y_true", "positive_label", "error", "message"),
     [
         ([0, 1, 2], 1, ValueError, r"at most two classes.*got 3: \[0, 1, 2\]"),
-        ([0, 1], 2, ValueError, r"`positive_label`=2 is not one of the classes in `y_true` \[0, 1\]"),
+        (
+            [0, 1],
+            2,
+            ValueError,
+            r"`positive_label`=2 is not one of the classes in `y_true` \[0, 1\]",
+        ),
         (["a", "b"], 0, TypeError, r"different types"),
         ([0, 1], "1", TypeError, r"different types"),
         ([0.5, 1.0], 1, ValueError, r"non-integer value\(s\) \[0.5\]"),
@@ -115,7 +121,9 @@ def test_require_both_classes_one_class_message():
         v.require_both_classes(y_true, y_true == 1, func="binary_auroc", metric="AUROC")
 
     message = str(caught.value)
-    assert message.startswith("binary_auroc: `y_true` contains one class only (all 4 samples are 1)")
+    assert message.startswith(
+        "binary_auroc: `y_true` contains one class only (all 4 samples are 1)"
+    )
     assert "AUROC is undefined without both classes" in message
     assert "stratify the split" in message
 
@@ -147,10 +155,20 @@ def test_binary_scores_accepts_logits():
     [
         ([0.2, 1.3], {}, ValueError, r"1 value\(s\) outside that range \[1.3\].*from_logits=True"),
         ([-0.1, 0.5], {}, ValueError, r"outside that range \[-0.1\]"),
-        ([0.2, np.nan], {}, ValueError, r"1 NaN or infinite value\(s\) \[nan\] at flat position\(s\) \[1\]"),
+        (
+            [0.2, np.nan],
+            {},
+            ValueError,
+            r"1 NaN or infinite value\(s\) \[nan\] at flat position\(s\) \[1\]",
+        ),
         ([np.inf, 0.3], {"from_logits": True}, ValueError, r"NaN or infinite value\(s\) \[inf\]"),
         ([0.2, 0.3, 0.4], {}, ValueError, r"has 3 values but `y_true` has 2"),
-        ([[0.3, 0.7], [0.4, 0.6]], {}, ValueError, r"a score per class.*y_score\[:, positive_label\]"),
+        (
+            [[0.3, 0.7], [0.4, 0.6]],
+            {},
+            ValueError,
+            r"a score per class.*y_score\[:, positive_label\]",
+        ),
         (["a", "b"], {}, TypeError, r"must be numeric, got dtype <U1"),
         ([0.2, 0.3], {"from_logits": 1}, TypeError, r"`from_logits` must be True or False, got 1"),
     ],
@@ -161,7 +179,9 @@ def test_binary_scores_rejects(y_score, kwargs, error, message):
 
 
 def test_binary_scores_warns_hard_labels():
-    with pytest.warns(ScoreWarning, match=r"contains only 0 and 1, which looks like predicted labels"):
+    with pytest.warns(
+        ScoreWarning, match=r"contains only 0 and 1, which looks like predicted labels"
+    ):
         v.check_binary_scores([0, 1, 1], n_samples=3, func="f")
 
 
@@ -183,7 +203,9 @@ def test_warning_points_at_caller():
 
 
 def test_score_matrix_accepts_probabilities():
-    scores = v.check_score_matrix([[0.2, 0.8], [0.5, 0.5]], n_samples=2, func="f", rows_sum_to_one=True)
+    scores = v.check_score_matrix(
+        [[0.2, 0.8], [0.5, 0.5]], n_samples=2, func="f", rows_sum_to_one=True
+    )
 
     assert scores.shape == (2, 2)
 
