@@ -20,9 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # lets hooks and page code import the tools package
 
+from tools import cheatsheets  # noqa: E402
 from tools import rules as rulebook  # noqa: E402
 
 _rules: dict = {}
+_sheets: dict = {}
 _placed: dict[str, list[str]] = {}
 
 # pymdownx.arithmatex in generic mode wraps math as \( ... \) in a span and
@@ -41,7 +43,9 @@ def on_config(config):
     try:
         _rules.clear()
         _rules.update(rulebook.load_rules())
-    except rulebook.RuleError as error:
+        _sheets.clear()
+        _sheets.update(cheatsheets.load_sheets(_rules))
+    except (rulebook.RuleError, cheatsheets.SheetError) as error:
         raise PluginError(str(error)) from error
     _placed.clear()
     return config
@@ -51,7 +55,8 @@ def on_page_markdown(markdown, page, config, files):
     path = page.file.src_uri
     try:
         markdown, placed = rulebook.expand_markers(markdown, path, _rules)
-    except rulebook.RuleError as error:
+        markdown = cheatsheets.expand_sheet_markers(markdown, path, _sheets, _rules, config["site_url"])
+    except (rulebook.RuleError, cheatsheets.SheetError) as error:
         raise PluginError(str(error)) from error
     for rule_id in placed:
         _placed.setdefault(rule_id, []).append(path)
@@ -80,6 +85,13 @@ def on_post_build(config):
             redirect = site / "rules" / old_id / "index.html"
             redirect.parent.mkdir(parents=True, exist_ok=True)
             redirect.write_text(rulebook.redirect_html(target), encoding="utf-8")
+
+    # The PDFs are printed from the pages just built, so they cannot go stale.
+    if _sheets:
+        try:
+            cheatsheets.print_sheets(site, _sheets)
+        except cheatsheets.SheetError as error:
+            raise PluginError(str(error)) from error
 
 
 def _to_mathml(latex: str, display: str) -> str:

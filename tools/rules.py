@@ -1,6 +1,6 @@
 """The guide's rules: the YAML files in ``rules/`` are the source of every rule box, summary and index.
 
-The files are read in name order (``01-getting-started.yml``, ``02-data.yml``,
+The files named ``NN-<chapter>.yml`` are read in name order (``01-getting-started.yml``, ``02-data.yml``,
 ...), one file per chapter so that chapters can be edited independently. Each
 rule has a stable ``id`` (for example ``leak-02``), a
 ``kind`` (``do`` or ``dont``), a short ``title``, a ``statement`` in Markdown
@@ -67,7 +67,7 @@ class Rule:
 def load_rules(folder: Path = RULES_DIR) -> dict[str, Rule]:
     """Read and check every rules file; return the rules by ID, in file order."""
     rules: dict[str, Rule] = {}
-    for path in sorted(folder.glob("*.yml")):
+    for path in sorted(folder.glob("[0-9][0-9]-*.yml")):
         _read_rules_file(path, rules)
     return rules
 

@@ -1,0 +1,198 @@
+"""Printable cheat sheets, rendered from the rules and printed to PDF with Chromium.
+
+``rules/sheets.yml`` lists each sheet: its ``id``, ``title``, ``intro`` and
+sections of rule IDs. A sheet page under ``docs/cheatsheets/`` holds the
+marker ``<!-- cheatsheet ID -->``; the MkDocs hook replaces it with the rules,
+each linked to the chapter section that explains it. After the build, every
+sheet is printed to PDF on A4 and US Letter paper, and one PDF with all sheets
+is made, so the downloads always match the pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import os
+import posixpath
+import re
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .rules import Rule
+
+ROOT = Path(__file__).resolve().parent.parent
+SHEETS_FILE = ROOT / "rules" / "sheets.yml"
+SHEET_MARKER = re.compile(r"^<!-- cheatsheet ([a-z0-9-]+) -->$", re.M)
+PAPER_SIZES = {"a4": "A4", "letter": "Letter"}
+PDF_FOLDER = "cheatsheets/pdf"
+CHROMIUM_ENV = "CHROMIUM_PATH"
+
+# Without these, Chromium contacts Google hosts for updates and sync at start-up.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class SheetError(ValueError):
+    """A cheat sheet definition or marker is invalid."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One printable cheat sheet: a title, an introduction and sections of rule IDs."""
+
+    id: str
+    title: str
+    intro: str
+    sections: tuple[tuple[str, tuple[str, ...]], ...]
+    page: str
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [rule_id for _, ids in self.sections for rule_id in ids]
+
+
+def load_sheets(rules: dict[str, Rule], path: Path = SHEETS_FILE) -> dict[str, Sheet]:
+    """Read the sheet definitions and check that each names only defined rules."""
+    sheets: dict[str, Sheet] = {}
+    for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        sections = tuple((section["heading"], tuple(section["rules"])) for section in entry["sections"])
+        sheet = Sheet(
+            id=entry["id"],
+            title=entry["title"],
+            intro=entry["intro"].strip(),
+            sections=sections,
+            page=f"cheatsheets/{entry['id']}.md",
+        )
+        unknown = [rule_id for rule_id in sheet.rule_ids if rule_id not in rules]
+        if unknown:
+            raise SheetError(f"{path.name}: sheet {sheet.id} names rules that no chapter defines: {unknown}.")
+        if not (ROOT / "docs" / sheet.page).is_file():
+            raise SheetError(f"{path.name}: sheet {sheet.id} has no page docs/{sheet.page}.")
+        sheets[sheet.id] = sheet
+    return sheets
+
+
+def pdf_name(sheet_id: str, paper: str) -> str:
+    """Return the file name of a sheet's PDF, ``splitting-leakage-a4.pdf`` for example."""
+    return f"{sheet_id}-{paper}.pdf"
+
+
+def render_sheet(sheet: Sheet, rules: dict[str, Rule], site_url: str) -> str:
+    """Return the HTML of a sheet: sections of rules, each linked to its chapter section."""
+    base = posixpath.dirname(sheet.page)
+    parts = [
+        '<div class="cheatsheet">',
+        "",
+        f'<p class="cheatsheet-intro">{_inline(sheet.intro)}</p>',
+        "",
+        _downloads(sheet.id),
+        "",
+    ]
+    for heading, ids in sheet.sections:
+        parts.append(f'<section class="cheatsheet-section"><h2>{heading}</h2><ul>')
+        for rule_id in ids:
+            rule = rules[rule_id]
+            href = posixpath.relpath(rule.page_url, base) + f"#{rule.id}"
+            parts.append(
+                f'<li class="cheatsheet-rule cheatsheet-{rule.kind}">'
+                f'<a class="cheatsheet-id" href="{href}">{rule.id}</a> '
+                f'<strong>{rule.label}</strong> <a href="{href}">{_inline(rule.title)}</a></li>'
+            )
+        parts.append("</ul></section>")
+    short_url = site_url.rstrip("/") + "/rules/"
+    parts += [
+        f'<p class="cheatsheet-footer">Each rule is explained and demonstrated online: '
+        f"{short_url}<em>ID</em>/ (for example {short_url}{sheet.rule_ids[0]}/). "
+        f"Getting It Right, CC BY 4.0.</p>",
+        "",
+        "</div>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _inline(text: str) -> str:
+    """Escape text for HTML and turn Markdown `code` spans into <code> elements."""
+    escaped = html.escape(text, quote=False)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
+def _downloads(sheet_id: str) -> str:
+    links = " · ".join(
+        f'<a href="pdf/{pdf_name(sheet_id, paper)}" download>{label}</a>' for paper, label in PAPER_SIZES.items()
+    )
+    return f'<p class="cheatsheet-downloads">Download as PDF: {links} · <a href="pdf/{pdf_name("all-cheatsheets", "a4")}" download>all sheets (A4)</a></p>'
+
+
+def expand_sheet_markers(markdown: str, page: str, sheets: dict[str, Sheet], rules: dict[str, Rule], site_url: str) -> str:
+    """Replace the cheat sheet marker of one page with the rendered sheet."""
+
+    def place(match: re.Match) -> str:
+        sheet_id = match.group(1)
+        if sheet_id not in sheets:
+            raise SheetError(f"{page}: marker names cheat sheet {sheet_id!r}, which rules/sheets.yml does not define.")
+        if sheets[sheet_id].page != page:
+            raise SheetError(f"{page}: cheat sheet {sheet_id} belongs on docs/{sheets[sheet_id].page}.")
+        return render_sheet(sheets[sheet_id], rules, site_url)
+
+    return SHEET_MARKER.sub(place, markdown)
+
+
+def chromium_path() -> str:
+    """Return the Chromium executable: ``$CHROMIUM_PATH``, else ``chromium`` on the PATH."""
+    path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise SheetError(
+            "Chromium is needed to print the cheat sheets to PDF but was not found. Install it "
+            f"(Debian: apt-get install chromium) or set {CHROMIUM_ENV} to its executable."
+        )
+    return path
+
+
+def print_sheets(site_dir: Path, sheets: dict[str, Sheet]) -> list[Path]:
+    """Print every sheet of a built site to PDF on each paper size; return the files written."""
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfWriter
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    folder = site_dir / PDF_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            for sheet in sheets.values():
+                page.goto(base_url + sheet.page.removesuffix(".md") + "/", wait_until="networkidle")
+                page.emulate_media(media="print")
+                for paper, size in PAPER_SIZES.items():
+                    target = folder / pdf_name(sheet.id, paper)
+                    page.pdf(path=str(target), format=size, print_background=True, prefer_css_page_size=False)
+                    written.append(target)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    combined = PdfWriter()
+    for sheet in sheets.values():
+        combined.append(str(folder / pdf_name(sheet.id, "a4")))
+    target = folder / pdf_name("all-cheatsheets", "a4")
+    with target.open("wb") as handle:
+        combined.write(handle)
+    written.append(target)
+    return written
