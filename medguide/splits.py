@@ -2,16 +2,18 @@
 
 Images of one patient are correlated, so a split that puts one image of a
 patient in training and another in testing overstates test performance. The
-functions here build on scikit-learn's ``StratifiedGroupKFold`` and check what
-scikit-learn leaves unchecked: that no group crosses splits, that every split
-contains every class, and that ``groups`` is never passed to a splitter that
-ignores it (scikit-learn accepts ``KFold(3).split(X, y, groups=g)`` and splits
-by image, which leaks patients).
+functions here build on scikit-learn's ``StratifiedGroupKFold`` and add the
+checks that scikit-learn leaves out. No group may cross splits, and every split
+must contain every class. Passing ``groups`` to a splitter that ignores it
+raises, whereas scikit-learn accepts ``KFold(3).split(X, y, groups=g)`` and
+splits by image, which leaks patients.
 """
 
 from __future__ import annotations
 
 import inspect
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,8 +150,36 @@ def _first_group_fold(
             "more patients."
         )
 
+    return next(_group_folds(labels, group_ids, n_splits, random_state))
+
+
+def _group_folds(
+    labels: np.ndarray, group_ids: np.ndarray, n_splits: int, random_state: Any
+) -> Iterator[Fold]:
+    """Yield StratifiedGroupKFold folds without its warning about rare classes.
+
+    scikit-learn warns when a class has fewer samples than folds. The warning
+    is redundant, because the callers check the classes of every fold they use
+    and raise with the counts.
+    """
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
-    return next(splitter.split(np.zeros(labels.size), labels, group_ids))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        folds = list(splitter.split(np.zeros(labels.size), labels, group_ids))
+    yield from folds
+
+
+def _check_groups_per_class(
+    labels: np.ndarray, group_ids: np.ndarray, needed: int, *, func: str, hint: str
+) -> None:
+    """Raise ValueError when a class occurs in fewer than ``needed`` groups."""
+    for value in np.unique(labels):
+        n_groups = np.unique(group_ids[labels == value]).size
+        if n_groups < needed:
+            raise ValueError(
+                f"{func}: class {value.item()!r} occurs in {n_groups} group(s), but each of "
+                f"the {needed} parts of the split needs a group of every class. {hint}"
+            )
 
 
 def patient_split(
@@ -223,6 +253,11 @@ def patient_split(
             f"{func}: `test_size` must be greater than 0, got {test_size!r}. Pass the "
             "fraction of samples to hold out for testing, for example 0.2."
         )
+
+    n_parts = 3 if val_fraction > 0 else 2
+    _check_groups_per_class(
+        labels, group_ids, n_parts, func=func, hint="Collect more patients of that class."
+    )
 
     n_test_folds = max(2, round(1 / test_fraction))
     rest, test = _first_group_fold(labels, group_ids, n_test_folds, random_state, func=func)
@@ -309,8 +344,14 @@ def stratified_group_kfold(
             "in `groups`. Pass a smaller n_splits or collect more patients."
         )
 
-    splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
-    folds = list(splitter.split(np.zeros(labels.size), labels, group_ids))
+    _check_groups_per_class(
+        labels,
+        group_ids,
+        n_folds,
+        func=func,
+        hint="Pass a smaller n_splits or collect more patients of that class.",
+    )
+    folds = list(_group_folds(labels, group_ids, n_folds, random_state))
 
     for number, (train, test) in enumerate(folds):
         parts = {f"fold {number} train": train, f"fold {number} test": test}
@@ -335,7 +376,7 @@ def splitter_uses_groups(splitter: Any) -> bool:
     ``groups`` through metadata routing. Every other scikit-learn splitter
     marks ``groups`` as unused but still accepts it. For a splitter that is not
     a scikit-learn object, a ``groups`` parameter in the signature of ``split``
-    is taken as use, because nothing else tells.
+    counts as use, since the signature is the only information available.
 
     Parameters
     ----------
