@@ -300,6 +300,14 @@ def _shared_groups(
                 f"split has {sizes[name]} images. Pass one group ID per image."
             )
 
+    # np.intersect1d finds nothing shared between 7 and "7", so mixed kinds would hide leaks.
+    kinds = {name: "text" if ids[name].dtype.kind in "USO" else "number" for name in names}
+    if len(set(kinds.values())) > 1:
+        raise TypeError(
+            f"{func}: `groups` mixes text and numeric group IDs across splits ({kinds}). "
+            "Convert every split's group IDs to one type, for example with astype(str)."
+        )
+
     return {
         (first, second): np.intersect1d(ids[first], ids[second])
         for i, first in enumerate(names)
@@ -525,7 +533,8 @@ def audit_splits(
     ------
     TypeError
         If ``splits`` is not a non-empty mapping, an array is None or a
-        string, or ``threshold`` is not a number.
+        string, ``groups`` mixes text and numeric IDs, or ``threshold`` is not
+        a number.
     ValueError
         If the splits differ in image shape or dtype, images contain NaN or
         infinity, the labels or groups do not match the images in number, labels are given for only some

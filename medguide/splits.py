@@ -487,7 +487,7 @@ def strict_split(splitter: Any, X: Any, y: Any = None, groups: Any = None) -> li
             "(for example the patient ID) per sample."
         )
 
-    n_samples = len(X)
+    n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
     group_ids = None if groups is None else to_numpy(groups, func=func, name="groups").reshape(-1)
     if group_ids is not None and group_ids.size != n_samples:
         raise ValueError(

@@ -270,6 +270,13 @@ def test_audit_invalid_groups(groups, pattern):
         audit_splits(planted_splits(), groups=groups)
 
 
+def test_audit_mixed_group_types_raise():
+    groups = {"train": np.arange(30), "val": np.arange(10).astype(str), "test": np.arange(10)}
+
+    with pytest.raises(TypeError, match=r"audit_splits: `groups` mixes text and numeric group IDs across splits \({'train': 'number', 'val': 'text'"):
+        audit_splits(planted_splits(), groups=groups)
+
+
 @pytest.mark.parametrize(
     ("threshold", "error", "pattern"),
     [
