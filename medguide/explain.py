@@ -315,7 +315,7 @@ def integrated_gradients(
         targets = _target_tensor("integrated_gradients", model, x, target)
 
         # Splitting the n_steps * n_samples interpolated images into passes of
-        # at most about 1024 keeps memory flat for large inputs.
+        # about 1024 (at least one per image) keeps memory flat for large inputs.
         maps = IntegratedGradients(model).attribute(
             x,
             baselines=float(baseline),

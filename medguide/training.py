@@ -143,7 +143,7 @@ class TrainingHistory:
 
     Epochs are counted from 0, so ``val_loss[best_epoch]`` is the lowest
     validation loss. Two runs compare equal when their losses, best epoch,
-    stopping flag and seed are equal; the wall time is left out of the
+    stopping flag and seed are equal. The wall time is left out of the
     comparison.
 
     Attributes
@@ -611,6 +611,7 @@ def fit(
 
     x_train, y_train = _split_pair("fit", "train_data", train_data)
     x_val, y_val = _split_pair("fit", "val_data", val_data)
+    _check_sampler_size(sampler, x_train.shape[0])
     n_classes = _count_outputs("fit", model, x_train)
     _check_label_range("fit", "train_data labels", y_train.numpy(), n_classes)
     _check_label_range("fit", "val_data labels", y_val.numpy(), n_classes)
@@ -786,6 +787,18 @@ def _check_logits(function: str, logits: object, n_images: int) -> None:
             f"images, but medguide needs logits of shape ({n_images}, n_classes) with "
             "n_classes >= 2. A binary model with one output logit must be rebuilt "
             "with two outputs, for example SmallCNN(n_classes=2)."
+        )
+
+
+def _check_sampler_size(sampler: Sampler[int] | None, n_train: int) -> None:
+    # A sampler built from the weights of the whole data set, not of the
+    # training split, would draw indices past the end of the split.
+    weights = getattr(sampler, "weights", None)
+    if isinstance(weights, torch.Tensor) and weights.shape[0] != n_train:
+        raise ValueError(
+            f"fit: `sampler` has {weights.shape[0]} sample weights, but `train_data` "
+            f"has {n_train} images. Build the sampler from one weight per training "
+            "image, for example from the training labels only."
         )
 
 

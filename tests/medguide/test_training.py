@@ -20,6 +20,7 @@ from medguide.training import (
     set_seed,
     weighted_sampler,
 )
+from medguide.training import _checked_loss
 
 
 @pytest.fixture(autouse=True)
@@ -189,6 +190,13 @@ def test_column_labels_broadcast_without_error():
     assert (scores - labels).shape == (5, 5)
     with pytest.raises(ValueError, match="Target size"):
         nn.functional.binary_cross_entropy_with_logits(scores, labels.float())
+
+
+def test_loss_guard_rejects_column_targets():
+    logits = torch.zeros(4, 2)
+    targets = torch.zeros(4, 1, dtype=torch.long)
+    with pytest.raises(ValueError, match=r"fit: the targets have shape \(4, 1\), but the logits"):
+        _checked_loss("fit", nn.CrossEntropyLoss(), logits, targets)
 
 
 def test_fit_squeezes_column_labels_explicitly():
@@ -381,6 +389,13 @@ def test_weighted_sampler_without_replacement_draws_each_once():
 def test_weighted_sampler_rejects_bad_input(weights, kwargs, error, match):
     with pytest.raises(error, match=match):
         weighted_sampler(weights, **kwargs)
+
+
+def test_fit_rejects_sampler_of_other_size():
+    train, val = marker_images(16, 0), marker_images(8, 1)
+    sampler = weighted_sampler(np.ones(20), seed=0)
+    with pytest.raises(ValueError, match=r"fit: `sampler` has 20 sample weights, but .* 16 images"):
+        fit(new_model(), train, val, epochs=1, sampler=sampler)
 
 
 def test_fit_with_fresh_samplers_is_reproducible():
