@@ -580,10 +580,10 @@ def fit(
     using both at once over-corrects towards the rare class. The model
     leaves :func:`fit` in the training mode it had before the call.
 
-    With the defaults and ``SmallCNN()``, one torch thread on a 2-core x86
-    CPU (torch 2.13) used 5 to 8 s of CPU time per BreastMNIST fit (26 to
-    37 epochs, seeds 0 to 4) and 47 s for PneumoniaMNIST (28 epochs, seed
-    0). Wall time is about the same on an idle machine and longer when
+    Measured with the defaults, ``SmallCNN()`` and one torch thread on a
+    2-core x86 CPU (torch 2.13): a BreastMNIST fit used 5 to 8 s of CPU
+    time (26 to 37 epochs, seeds 0 to 4). A PneumoniaMNIST fit used 47 s
+    (28 epochs, seed 0). Wall time is about the same on an idle machine and longer when
     other processes share the cores.
 
     Examples
