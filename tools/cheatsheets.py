@@ -11,6 +11,7 @@ is made, so the downloads always match the pages.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import http.server
 import os
@@ -31,6 +32,8 @@ SHEET_MARKER = re.compile(r"^<!-- cheatsheet ([a-z0-9-]+) -->$", re.M)
 PAPER_SIZES = {"a4": "A4", "letter": "Letter"}
 PDF_FOLDER = "cheatsheets/pdf"
 CHROMIUM_ENV = "CHROMIUM_PATH"
+# Local stylesheets and scripts a printed page loads; both change the print.
+_ASSET_REFERENCE = re.compile(r'(?:href|src)="((?![a-z]+:|//|#)[^"?#]+\.(?:css|js))(?:\?[^"]*)?"')
 
 # Without these, Chromium contacts Google hosts for updates and sync at start-up.
 CHROMIUM_ARGS = [
@@ -159,24 +162,66 @@ def chromium_path() -> str:
     return path
 
 
-def print_sheets(site_dir: Path, sheets: dict[str, Sheet]) -> list[Path]:
-    """Print every sheet of a built site to PDF on each paper size; return the files written."""
+def print_sheets(site_dir: Path, sheets: dict[str, Sheet], cache_dir: Path | None = None) -> list[Path]:
+    """Print every sheet of a built site to PDF on each paper size; return the files written.
+
+    With ``cache_dir``, a sheet's PDFs are reused when its built page, the
+    stylesheets and scripts that page loads, and the Chromium executable are
+    byte for byte those of an earlier print (see :func:`print_key`), so
+    Chromium starts only when a sheet changed.
+    """
+    folder = site_dir / PDF_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = {sheet.id: print_key(site_dir, sheet) for sheet in sheets.values()} if cache_dir else {}
+    cached = {sheet_id for sheet_id, key in keys.items() if all((cache_dir / key / pdf_name(sheet_id, paper)).is_file() for paper in PAPER_SIZES)}
+
+    to_print = [sheet for sheet in sheets.values() if sheet.id not in cached]
+    written = _print_with_chromium(site_dir, to_print, folder) if to_print else []
+    for sheet in sheets.values():
+        if cache_dir is None:
+            continue
+        for paper in PAPER_SIZES:
+            cached_pdf = cache_dir / keys[sheet.id] / pdf_name(sheet.id, paper)
+            if sheet.id in cached:
+                shutil.copyfile(cached_pdf, folder / pdf_name(sheet.id, paper))
+                written.append(folder / pdf_name(sheet.id, paper))
+            else:
+                cached_pdf.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(folder / pdf_name(sheet.id, paper), cached_pdf)
+
+    written.append(_combine(folder, sheets))
+    return written
+
+
+def print_key(site_dir: Path, sheet: Sheet) -> str:
+    """Return a SHA-256 hex digest of what a sheet's PDF depends on: page, local CSS and JS, Chromium."""
+    page_dir = site_dir / sheet.page.removesuffix(".md")
+    page = (page_dir / "index.html").read_bytes()
+    digest = hashlib.sha256(page)
+    for reference in sorted(set(_ASSET_REFERENCE.findall(page.decode("utf-8")))):
+        asset = (page_dir / reference).resolve()
+        if asset.is_file() and asset.is_relative_to(site_dir.resolve()):
+            digest.update(reference.encode() + b"\0" + asset.read_bytes())
+    executable = Path(chromium_path()).resolve()
+    stat = executable.stat()
+    digest.update(f"{executable}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _print_with_chromium(site_dir: Path, sheets: list[Sheet], folder: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
-    from pypdf import PdfWriter
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-    folder = site_dir / PDF_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             page = browser.new_page()
-            for sheet in sheets.values():
+            for sheet in sheets:
                 page.goto(base_url + sheet.page.removesuffix(".md") + "/", wait_until="networkidle")
                 page.emulate_media(media="print")
                 for paper, size in PAPER_SIZES.items():
@@ -187,6 +232,11 @@ def print_sheets(site_dir: Path, sheets: dict[str, Sheet]) -> list[Path]:
     finally:
         server.shutdown()
         server.server_close()
+    return written
+
+
+def _combine(folder: Path, sheets: dict[str, Sheet]) -> Path:
+    from pypdf import PdfWriter
 
     combined = PdfWriter()
     for sheet in sheets.values():
@@ -194,5 +244,4 @@ def print_sheets(site_dir: Path, sheets: dict[str, Sheet]) -> list[Path]:
     target = folder / pdf_name("all-cheatsheets", "a4")
     with target.open("wb") as handle:
         combined.write(handle)
-    written.append(target)
-    return written
+    return target

@@ -1,17 +1,36 @@
-"""MkDocs hooks for the guide: build-time settings and math rendered to MathML.
+"""MkDocs hooks for the guide: cached code blocks, rule markers, cheat sheets and MathML.
 
-Math is converted from LaTeX to MathML while the site is built, so pages need
-no MathJax or KaTeX script and load nothing from another host. Browsers
-render MathML Core natively.
+- Output of every executed Python block (markdown-exec) is cached on disk and
+  reused while nothing it depends on changed; see :class:`BlockCache`.
+- Rule markers become rule boxes, and ``/rules/<id>/`` redirects to the rule.
+- Cheat sheets are rendered from the rules and printed to PDF, with each PDF
+  reused while its page and stylesheets are unchanged.
+- Math is converted from LaTeX to MathML while the site is built, so pages
+  need no MathJax or KaTeX script and load nothing from another host.
+  Browsers render MathML Core natively.
+
+Caches live under ``.cache/`` (or ``$GUIDE_CACHE_ROOT``); ``make clean``
+removes them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import importlib.util
+import json
+import logging
 import os
+import platform
+import random
 import re
 import sys
+import tempfile
+import time
+from functools import partial
+from importlib.metadata import distributions
 from pathlib import Path
+from typing import Any
 
 import latex2mathml.converter
 from mkdocs.exceptions import PluginError
@@ -22,6 +41,16 @@ if str(ROOT) not in sys.path:
 
 from tools import cheatsheets  # noqa: E402
 from tools import rules as rulebook  # noqa: E402
+
+CACHE_ROOT_ENV = "GUIDE_CACHE_ROOT"
+PERTURB_SEED_ENV = "GUIDE_PERTURB_SEED"
+CACHE_ROOT = Path(os.environ.get(CACHE_ROOT_ENV) or ROOT / ".cache")
+BLOCK_CACHE_DIR = CACHE_ROOT / "markdown-exec"
+SHEET_CACHE_DIR = CACHE_ROOT / "cheatsheets"
+BLOCK_REPORT = BLOCK_CACHE_DIR / "last-build.json"
+"""Per-build record of which blocks ran, read by tools/build_timing.py."""
+
+logger = logging.getLogger("mkdocs.hooks.guide")
 
 _rules: dict = {}
 _sheets: dict = {}
@@ -37,6 +66,8 @@ def on_startup(command, dirty):
     # Snippets run inside the MkDocs process: a fixed backend keeps matplotlib
     # from looking for a display, and the cache keeps trained models between builds.
     os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("MEDGUIDE_CACHE_DIR", str(CACHE_ROOT / "medguide"))
+    _install_block_cache()
 
 
 def on_config(config):
@@ -48,11 +79,13 @@ def on_config(config):
     except (rulebook.RuleError, cheatsheets.SheetError) as error:
         raise PluginError(str(error)) from error
     _placed.clear()
+    _block_cache.start_build()
     return config
 
 
 def on_page_markdown(markdown, page, config, files):
     path = page.file.src_uri
+    _block_cache.page = path
     try:
         markdown, placed = rulebook.expand_markers(markdown, path, _rules)
         markdown = cheatsheets.expand_sheet_markers(markdown, path, _sheets, _rules, config["site_url"])
@@ -61,7 +94,6 @@ def on_page_markdown(markdown, page, config, files):
     for rule_id in placed:
         _placed.setdefault(rule_id, []).append(path)
     return markdown
-    os.environ.setdefault("MEDGUIDE_CACHE_DIR", str(ROOT / ".cache" / "medguide"))
 
 
 def on_page_content(html_text, page, config, files):
@@ -70,6 +102,8 @@ def on_page_content(html_text, page, config, files):
 
 
 def on_post_build(config):
+    _block_cache.finish_build()
+
     # Every rule appears exactly once, and /rules/<id>/ (plus any old ID) redirects to it.
     problems = [
         f"{rule_id} is placed on {len(_placed.get(rule_id, []))} pages {_placed.get(rule_id, [])}, expected 1 ({rule.page})"
@@ -86,10 +120,11 @@ def on_post_build(config):
             redirect.parent.mkdir(parents=True, exist_ok=True)
             redirect.write_text(rulebook.redirect_html(target), encoding="utf-8")
 
-    # The PDFs are printed from the pages just built, so they cannot go stale.
+    # The PDFs are printed from the pages just built (or reused when the page
+    # and its stylesheets are byte for byte the same), so they cannot go stale.
     if _sheets:
         try:
-            cheatsheets.print_sheets(site, _sheets)
+            cheatsheets.print_sheets(site, _sheets, cache_dir=SHEET_CACHE_DIR)
         except cheatsheets.SheetError as error:
             raise PluginError(str(error)) from error
 
@@ -102,3 +137,198 @@ def _to_mathml(latex: str, display: str) -> str:
     if display == "block":
         return f'<div class="math-block">{mathml}</div>'
     return mathml
+
+
+# Cached code blocks ----------------------------------------------------------
+
+
+def _load_cache_module():
+    """Load medguide/cache.py on its own: ``import medguide`` would import torch, several seconds a build."""
+    spec = importlib.util.spec_from_file_location("_guide_medguide_cache", ROOT / "medguide" / "cache.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class BlockCache:
+    """Disk cache for the output of markdown-exec Python blocks.
+
+    markdown-exec 1.12 runs every block at every build and has no cache, so
+    this class replaces its ``python`` formatter with one that calls
+    markdown-exec's own ``base_format`` and ``_run_python`` but looks the
+    printed output up first. Only the text a block prints is cached. The HTML
+    around it is rendered at every build, so headings, ids and the table of
+    contents stay exactly as markdown-exec makes them.
+
+    The key of a block is a SHA-256 hash of:
+
+    - its source after ``--8<--`` expansion, and the source of every earlier
+      block of the same session (sessions are shared across pages in build
+      order, as in markdown-exec);
+    - its options (session, id, title, working folder, console width);
+    - the fingerprint of the local modules (``medguide``, ``tools``) those
+      sources import, each with the local modules it imports, transitively
+      (see ``ModuleGraph`` in medguide/cache.py);
+    - the MD5 of every file in ``MEDGUIDE_DATA_DIR``, Python's version and
+      the version of every installed distribution.
+
+    A dependency that the source does not import by name (a module loaded
+    with ``importlib``, a file read at run time other than the data) is not
+    part of the key. Blocks that raise are not cached. When a block of a
+    session must run and earlier blocks of that session were taken from the
+    cache, those earlier blocks run again first (their output is discarded)
+    so the session's variables exist.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.page = ""
+        self._cache_module = None
+        self._run_original = None
+        self._base_format = None
+        self._environment = ""
+        self._graph = None
+        self._sessions: dict[str, dict[str, list]] = {}
+        self._used: set[str] = set()
+        self._records: list[dict[str, Any]] = []
+        self._failed = False
+        self.installed = False
+
+    def install(self) -> None:
+        """Put the caching formatter in place of markdown-exec's ``python`` and ``py`` formatters."""
+        from markdown_exec._internal import main
+        from markdown_exec._internal.formatters import base, python
+
+        self._run_original = python._run_python
+        self._base_format = base.base_format
+        main.formatters["python"] = self.format
+        main.formatters["py"] = self.format
+        self.installed = True
+
+    def start_build(self) -> None:
+        """Reset the per-build state and hash what every key shares."""
+        if self._cache_module is None:
+            self._cache_module = _load_cache_module()
+        self._graph = self._cache_module.ModuleGraph(packages=("medguide", "tools"), roots=(ROOT,))
+        self._environment = _environment_fingerprint(self._cache_module._medguide_version())
+        self._sessions = {}
+        self._used = set()
+        self._records = []
+        self._failed = False
+
+    def format(self, **options: Any) -> Any:
+        """Format one block as markdown-exec's python formatter does, running it only on a cache miss."""
+        context = {name: options.get(name) for name in ("workdir", "width")}
+        return self._base_format(language="python", run=partial(self.run, context=context), **options)
+
+    def run(self, code: str, returncode: int | None = None, session: str | None = None, id: str | None = None, context: dict | None = None, **extra: str) -> str:  # noqa: A002
+        """Return a block's printed output from the cache, or run the block and store it."""
+        state = self._sessions.setdefault(session or "", {"sources": [], "pending": []}) if session else None
+        earlier = state["sources"] if state else []
+        key = self._key(code, earlier, {"session": session, "id": id, "returncode": returncode, **(context or {}), **extra})
+        path = self.folder / f"{key}.json"
+        self._used.add(path.name)
+        call = (code, returncode, session, id, extra)
+        if state is not None:
+            state["sources"].append(code)
+
+        if path.is_file():
+            if state is not None:
+                state["pending"].append(call)
+            self._record(extra, session, "cached", 0.0, replayed=0)
+            return json.loads(path.read_text(encoding="utf-8"))["output"]
+
+        started = time.perf_counter()
+        replayed = len(state["pending"]) if state is not None else 0
+        try:
+            self._replay(state)
+            output = self._execute(*call)
+        except Exception:
+            self._failed = True
+            self._record(extra, session, "failed", time.perf_counter() - started, replayed)
+            raise
+        seconds = time.perf_counter() - started
+        self._store(path, output, extra, seconds)
+        self._record(extra, session, "ran", seconds, replayed)
+        return output
+
+    def finish_build(self) -> None:
+        """Write the build record and delete entries this build did not use, unless a block failed."""
+        if self.installed and not self._failed and self.folder.is_dir():
+            for entry in self.folder.glob("*.json"):
+                if entry.name not in self._used and entry != BLOCK_REPORT:
+                    entry.unlink()
+        counts = {status: sum(record["status"] == status for record in self._records) for status in ("ran", "cached", "failed")}
+        report = {"blocks": len(self._records), **counts, "replayed": sum(record["replayed"] for record in self._records), "records": self._records}
+        _write_atomic(BLOCK_REPORT, json.dumps(report, indent=1))
+        logger.info("code blocks: %d ran, %d from the cache, %d replayed for their session", counts["ran"], counts["cached"], report["replayed"])
+
+    def _key(self, code: str, earlier: list[str], options: dict[str, Any]) -> str:
+        sources = [*earlier, code]
+        modules = set().union(*(self._graph.modules_used_by(source) for source in sources))
+        digest = hashlib.sha256(b"block-cache 1\0" + self._environment.encode())
+        digest.update(self._graph.fingerprint(modules).encode())
+        digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+        for source in sources:
+            digest.update(hashlib.sha256(source.encode()).digest())
+        return digest.hexdigest()
+
+    def _replay(self, state: dict[str, list] | None) -> None:
+        if state is None:
+            return
+        pending, state["pending"] = state["pending"], []
+        for call in pending:
+            self._execute(*call)
+
+    def _execute(self, code: str, returncode: int | None, session: str | None, id: str | None, extra: dict) -> str:  # noqa: A002
+        seed = os.environ.get(PERTURB_SEED_ENV)
+        if seed:
+            _perturb_global_random_state(int(seed))
+        return self._run_original(code, returncode=returncode, session=session, id=id, **extra)
+
+    def _store(self, path: Path, output: str, extra: dict, seconds: float) -> None:
+        entry = {"output": output, "page": self.page, "title": extra.get("title", ""), "seconds": round(seconds, 3)}
+        _write_atomic(path, json.dumps(entry))
+
+    def _record(self, extra: dict, session: str | None, status: str, seconds: float, replayed: int) -> None:
+        self._records.append({"page": self.page, "title": extra.get("title", ""), "session": session or "", "status": status, "seconds": round(seconds, 3), "replayed": replayed})
+
+
+def _environment_fingerprint(medguide_version: str) -> str:
+    """Hash the data files, Python's version and every installed distribution's version."""
+    digest = hashlib.sha256(f"{platform.python_version()}\0medguide {medguide_version}\0".encode())
+    packages = sorted({f"{dist.metadata['Name']}=={dist.version}" for dist in distributions()})
+    digest.update("\n".join(packages).encode())
+
+    data_dir = Path(os.environ.get("MEDGUIDE_DATA_DIR") or Path.home() / ".medmnist").expanduser()
+    for path in sorted(data_dir.glob("*")) if data_dir.is_dir() else []:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + hashlib.md5(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _perturb_global_random_state(seed: int) -> None:
+    """Seed the global generators, so a block that draws from them unseeded shows up in reproducibility checks."""
+    random.seed(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".part", delete=False, encoding="utf-8")
+    with handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+
+
+_block_cache = BlockCache(BLOCK_CACHE_DIR)
+
+
+def _install_block_cache() -> None:
+    if os.environ.get("GUIDE_NO_BLOCK_CACHE"):
+        logger.info("GUIDE_NO_BLOCK_CACHE is set: every code block runs")
+        return
+    _block_cache.install()

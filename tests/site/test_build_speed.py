@@ -1,0 +1,285 @@
+"""Code-block cache of the build: what re-runs after each kind of edit, and the build times.
+
+The fast tests build a small site (one page, four code blocks, a stand-in
+``medguide`` package) with the guide's own hooks and edit one file at a time.
+Each test checks which blocks ran in two ways: the hook's build record, and a
+log that every block appends to when it really runs. The slow test times the
+whole site.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from tools import build_timing
+
+ROOT = Path(__file__).resolve().parents[2]
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+
+MKDOCS_YML = """\
+site_name: Mini
+strict: true
+theme: mkdocs
+hooks:
+  - tools/mkdocs_hooks.py
+plugins:
+  - markdown-exec:
+      languages: [python]
+      ansi: "off"
+markdown_extensions:
+  - pymdownx.snippets:
+      base_path: [.]
+      check_paths: true
+  - pymdownx.superfences
+"""
+
+PAGE = """\
+# Mini
+
+Some prose.
+
+```python exec="on" result="text"
+--8<-- "snippets/alpha_block.py"
+```
+
+```python exec="on" result="text" session="s"
+import os
+from medguide.beta import shift
+open(os.environ["MINI_RUN_LOG"], "a").write("s1\\n")
+value = shift(1)
+print(value)
+```
+
+```python exec="on" result="text" session="s"
+import os
+open(os.environ["MINI_RUN_LOG"], "a").write("s2\\n")
+print(value + 1)
+```
+
+```python exec="on" result="text"
+import os
+open(os.environ["MINI_RUN_LOG"], "a").write("plain\\n")
+print("plain")
+```
+"""
+
+PACKAGE = {
+    "__init__.py": "from .alpha import *\nfrom .beta import *\n",
+    "alpha.py": "__all__ = ['double']\n\ndef double(x):\n    return 2 * x\n",
+    "beta.py": "__all__ = ['shift']\nfrom .gamma import OFFSET\n\ndef shift(x):\n    return x + OFFSET\n",
+    "gamma.py": "OFFSET = 10\n",
+}
+
+ALPHA_BLOCK = 'import os\nfrom medguide import double\nopen(os.environ["MINI_RUN_LOG"], "a").write("alpha\\n")\nprint(double(2))\n'
+
+
+def make_mini_site(folder):
+    """Write a repository with the guide's hooks, one page of four blocks and a stand-in medguide."""
+    repo = folder / "repo"
+    shutil.copytree(ROOT / "tools", repo / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "medguide").mkdir()
+    shutil.copyfile(ROOT / "medguide" / "cache.py", repo / "medguide" / "cache.py")
+    for name, text in PACKAGE.items():
+        (repo / "medguide" / name).write_text(text)
+    (repo / "rules").mkdir()
+    (repo / "rules" / "sheets.yml").write_text("[]\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "index.md").write_text(PAGE)
+    (repo / "snippets").mkdir()
+    (repo / "snippets" / "alpha_block.py").write_text(ALPHA_BLOCK)
+    (repo / "mkdocs.yml").write_text(MKDOCS_YML)
+    (folder / "data").mkdir()
+    (folder / "data" / "mini.npz").write_bytes(b"first version")
+    return repo
+
+
+def build(repo, **extra_env):
+    """Build the mini site; return the blocks that ran (from the run log), the hook's record and the page."""
+    log = repo.parent / "runs.log"
+    log.unlink(missing_ok=True)
+    env = {
+        **build_timing.build_environment(repo),
+        "MINI_RUN_LOG": str(log),
+        "MEDGUIDE_DATA_DIR": str(repo.parent / "data"),
+        **extra_env,
+    }
+    result = subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--site-dir", str(repo.parent / "site")],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    ran = log.read_text().split() if log.is_file() else []
+    report = json.loads((repo / build_timing.BLOCK_REPORT).read_text())
+    page = (repo.parent / "site" / "index.html").read_text()
+    # The mkdocs theme stamps the build time into a comment at the end of every page.
+    return Build(ran, report, page.split("<!--\nMkDocs version")[0])
+
+
+class Build(NamedTuple):
+    ran: list
+    report: dict
+    page: str
+
+
+def append(path, text):
+    with path.open("a") as handle:
+        handle.write(text)
+
+
+def replace(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """Build the mini site after each kind of edit, in order; each build starts from the previous one's cache."""
+    repo = make_mini_site(tmp_path_factory.mktemp("mini"))
+    page = repo / "docs" / "index.md"
+    steps = {"cold": build(repo), "warm": build(repo)}
+
+    append(page, "\nMore prose.\n")
+    steps["prose edit"] = build(repo)
+    append(repo / "snippets" / "alpha_block.py", "print('edited')\n")
+    steps["snippet edit"] = build(repo)
+    replace(page, "print(value + 1)", "print(value + 2)")
+    steps["later session block edit"] = build(repo)
+    replace(page, "value = shift(1)", "value = shift(2)")
+    steps["first session block edit"] = build(repo)
+    (repo / "medguide" / "gamma.py").write_text("OFFSET = 20\n")
+    steps["imported module edit"] = build(repo)
+    append(repo / "medguide" / "alpha.py", "# comment\n")
+    steps["other module edit"] = build(repo)
+    (repo.parent / "data" / "mini.npz").write_bytes(b"second version")
+    steps["data edit"] = build(repo)
+    steps["cache off"] = build(repo, GUIDE_NO_BLOCK_CACHE="1")
+    steps["cache on again"] = build(repo)
+    steps["entries"] = [path.name for path in (repo / ".cache" / "markdown-exec").glob("*.json")]
+    return steps
+
+
+ALL = ["alpha", "s1", "s2", "plain"]
+
+
+def test_cold_build_runs_every_block(builds):
+    assert builds["cold"].ran == ALL
+    assert builds["cold"].report["blocks"] == 4
+    assert builds["cold"].report["ran"] == 4
+    assert builds["cold"].report["cached"] == 0
+    assert "<code>4" in builds["cold"].page
+
+
+def test_warm_build_runs_nothing(builds):
+    assert builds["warm"].ran == []
+    assert builds["warm"].report["cached"] == 4
+    assert builds["warm"].page == builds["cold"].page
+
+
+def test_prose_edit_runs_nothing(builds):
+    assert builds["prose edit"].ran == []
+    assert builds["prose edit"].report["ran"] == 0
+    assert "More prose." in builds["prose edit"].page
+
+
+def test_snippet_edit_runs_that_block(builds):
+    assert builds["snippet edit"].ran == ["alpha"]
+    assert builds["snippet edit"].report["ran"] == 1
+    assert "edited" in builds["snippet edit"].page
+
+
+def test_session_edit_replays_earlier_blocks(builds):
+    step = builds["later session block edit"]
+    assert step.ran == ["s1", "s2"]  # s1 runs again only to define `value`
+    assert step.report["ran"] == 1
+    assert step.report["replayed"] == 1
+    assert "<code>13" in step.page
+
+
+def test_first_session_block_edit_reruns_later_ones(builds):
+    step = builds["first session block edit"]
+    assert step.ran == ["s1", "s2"]
+    assert step.report["ran"] == 2
+    assert step.report["replayed"] == 0
+    assert "<code>14" in step.page
+
+
+def test_module_edit_reruns_its_dependants(builds):
+    step = builds["imported module edit"]
+    assert step.ran == ["s1", "s2"]  # beta imports gamma; alpha and the plain block do not
+    assert step.report["ran"] == 2
+    assert "<code>22" in step.page
+
+
+def test_module_edit_spares_other_blocks(builds):
+    assert builds["other module edit"].ran == ["alpha"]
+
+
+def test_data_edit_reruns_everything(builds):
+    assert builds["data edit"].ran == ALL
+
+
+def test_no_cache_variable_runs_all(builds):
+    assert builds["cache off"].ran == ALL
+    assert builds["cache off"].report["blocks"] == 0
+    assert builds["cache on again"].ran == []
+
+
+def test_unused_entries_are_evicted(builds):
+    assert "last-build.json" in builds["entries"]
+    assert len(builds["entries"]) == 5  # one entry per block of the last build, and the build record
+
+
+@pytest.mark.slow
+def test_full_site_build_times(tmp_path):
+    """Time the real site: cold build at most 180 s, rebuild after a prose edit at most 5 s (2-core machine)."""
+    repo = build_timing.copy_repository(ROOT, tmp_path / "repo")
+    times = {t.step: t for t in build_timing.time_builds(repo, "docs/getting-started.md", "snippets/getting_started/gs03_positive_class.py", "medguide/preprocessing.py")}
+    assert times["warm"].ran == 0
+    assert times["prose edit"].ran == 0
+    assert times["snippet edit"].ran == 1
+    assert times["cold"].seconds <= build_timing.TARGET_SECONDS["cold"]
+    assert times["prose edit"].seconds <= build_timing.TARGET_SECONDS["prose edit"]
+
+
+def test_copy_leaves_out_caches(tmp_path):
+    source = tmp_path / "source"
+    (source / ".cache" / "markdown-exec").mkdir(parents=True)
+    (source / ".git").mkdir()
+    (source / "docs").mkdir()
+    (source / "docs" / "index.md").write_text("# Page\n")
+    copy = build_timing.copy_repository(source, tmp_path / "copy")
+    assert (copy / "docs" / "index.md").is_file()
+    assert not (copy / ".cache").exists()
+    assert not (copy / ".git").exists()
+
+
+def test_environment_drops_cache_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEDGUIDE_CACHE_DIR", "/elsewhere")
+    monkeypatch.setenv("GUIDE_PERTURB_SEED", "3")
+    env = build_timing.build_environment(tmp_path)
+    assert "MEDGUIDE_CACHE_DIR" not in env
+    assert "GUIDE_PERTURB_SEED" not in env
+    assert env["PYTHONPATH"] == str(tmp_path)
+
+
+def test_table_lists_every_step():
+    times = [build_timing.BuildTime("cold", 100.0, 4, 4, 0, 0, ""), build_timing.BuildTime("prose edit", 3.2, 4, 0, 4, 0, "docs/a.md")]
+    table = build_timing.format_table(times).splitlines()
+    assert table[2] == "| cold | 100.0 | 4 | 0 | 0 |  |"
+    assert table[3] == "| prose edit | 3.2 | 0 | 4 | 0 | docs/a.md |"
+
+
+def test_missing_edit_target_is_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(build_timing, "run_build", lambda *args, **kwargs: build_timing.BuildTime("x", 0, 0, 0, 0, 0, ""))
+    with pytest.raises(FileNotFoundError, match="build_timing: docs/missing.md does not exist.*prose edit"):
+        build_timing.time_builds(tmp_path, "docs/missing.md", "a.py", "b.py")

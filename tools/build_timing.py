@@ -1,0 +1,185 @@
+"""Time cold and warm builds of the site and count the code blocks each one re-ran.
+
+Every build runs in a temporary copy of the repository, so the working tree
+and its caches are never touched. The steps, in order:
+
+1. cold: fresh cache folders, every code block runs;
+2. warm: nothing changed;
+3. prose edit: one sentence added to a page;
+4. snippet edit: a comment added to one snippet file;
+5. medguide edit: a comment added to one medguide module.
+
+The table goes to standard output and the figures, with the date and the
+machine, to a JSON file (default ``docs/about/build-times.json``) that the
+"How this site is built" page renders. Run from the repository root::
+
+    MEDGUIDE_DATA_DIR=/path/to/medmnist .venv/bin/python -m tools.build_timing
+
+A full run builds the site five times; the cold build dominates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+OUTPUT = ROOT / "docs" / "about" / "build-times.json"
+BLOCK_REPORT = Path(".cache") / "markdown-exec" / "last-build.json"
+
+# Folders a build does not read, or that belong to the working tree's own builds.
+COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "site", ".cache", "__pycache__", "*.egg-info", ".pytest_cache")
+
+PROSE_EDIT = "\n\nThis sentence was added to time a rebuild after a prose edit.\n"
+CODE_EDIT = "\n# Added to time a rebuild after a code edit.\n"
+
+TARGET_SECONDS = {"cold": 180.0, "prose edit": 5.0}
+"""Build-time targets: the cold build with all demonstrations, and the rebuild after a prose edit."""
+
+
+@dataclass(frozen=True)
+class BuildTime:
+    """One timed build: its step, wall time in seconds and how many code blocks ran or came from the cache."""
+
+    step: str
+    seconds: float
+    blocks: int
+    ran: int
+    cached: int
+    replayed: int
+    changed_file: str
+
+
+def copy_repository(source: Path, target: Path) -> Path:
+    """Copy the files a build reads (no .git, .venv, site or caches) into ``target``; return it."""
+    shutil.copytree(source, target, ignore=COPY_IGNORE)
+    return target
+
+
+def build_environment(repo: Path) -> dict[str, str]:
+    """Return the environment of a build in ``repo``: its own code first, its own caches, no inherited cache folder."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(repo)}
+    for name in ("MEDGUIDE_CACHE_DIR", "GUIDE_CACHE_ROOT", "GUIDE_NO_BLOCK_CACHE", "GUIDE_PERTURB_SEED"):
+        env.pop(name, None)
+    return env
+
+
+def run_build(repo: Path, site_dir: Path, step: str, changed_file: str = "", env: dict[str, str] | None = None) -> BuildTime:
+    """Run ``mkdocs build --strict`` in ``repo``; return its time and block counts, or raise on failure."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(MKDOCS), "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=repo,
+        env=env if env is not None else build_environment(repo),
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"build_timing: the {step} build failed (exit {result.returncode}):\n{result.stderr[-4000:]}")
+
+    report = json.loads((repo / BLOCK_REPORT).read_text(encoding="utf-8"))
+    return BuildTime(
+        step=step,
+        seconds=round(seconds, 1),
+        blocks=report["blocks"],
+        ran=report["ran"],
+        cached=report["cached"],
+        replayed=report["replayed"],
+        changed_file=changed_file,
+    )
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append ``text`` to the file at ``path``."""
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def time_builds(repo: Path, prose_page: str, snippet: str, module: str) -> list[BuildTime]:
+    """Build ``repo`` five times (cold, warm, after a prose, a snippet and a medguide edit); return the times."""
+    site_dir = repo / "site"
+    times = [run_build(repo, site_dir, "cold"), run_build(repo, site_dir, "warm")]
+    for step, relative, text in (
+        ("prose edit", prose_page, PROSE_EDIT),
+        ("snippet edit", snippet, CODE_EDIT),
+        ("medguide edit", module, CODE_EDIT),
+    ):
+        path = repo / relative
+        if not path.is_file():
+            raise FileNotFoundError(f"build_timing: {relative} does not exist in the repository; pass another file for the {step}.")
+        append_text(path, text)
+        times.append(run_build(repo, site_dir, step, relative))
+    return times
+
+
+def machine_description() -> dict[str, object]:
+    """Return what the timings depend on: CPU count, processor, operating system and Python."""
+    return {
+        "cpus": os.cpu_count(),
+        "processor": platform.processor() or platform.machine(),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def format_table(times: list[BuildTime]) -> str:
+    """Return the times as a Markdown table."""
+    lines = [
+        "| step | seconds | blocks ran | from cache | replayed | changed file |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    lines += [f"| {t.step} | {t.seconds:.1f} | {t.ran} | {t.cached} | {t.replayed} | {t.changed_file} |" for t in times]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="JSON file to write (default: %(default)s)")
+    parser.add_argument("--prose-page", default="docs/getting-started.md", help="page that gets a sentence added")
+    parser.add_argument("--snippet", default="snippets/getting_started/gs03_positive_class.py", help="snippet that gets a comment added")
+    parser.add_argument("--module", default="medguide/preprocessing.py", help="medguide module that gets a comment added")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary copy and print its folder")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="build-timing-"))
+    try:
+        repo = copy_repository(ROOT, workdir / "repo")
+        times = time_builds(repo, args.prose_page, args.snippet, args.module)
+    finally:
+        if args.keep:
+            print(f"temporary copy kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print(format_table(times))
+    for step, limit in TARGET_SECONDS.items():
+        measured = next(t.seconds for t in times if t.step == step)
+        print(f"{step}: {measured:.1f} s, target {limit:.0f} s: {'met' if measured <= limit else 'MISSED'}")
+
+    record = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine_description(),
+        "command": "python -m tools.build_timing",
+        "targets_seconds": TARGET_SECONDS,
+        "builds": [asdict(t) for t in times],
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
