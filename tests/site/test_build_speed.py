@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pytest
 
-from tools import build_timing
+from tools import build_timing, reproducibility
 
 ROOT = Path(__file__).resolve().parents[2]
 MKDOCS = Path(sys.executable).parent / "mkdocs"
@@ -273,13 +273,74 @@ def test_environment_drops_cache_variables(tmp_path, monkeypatch):
 
 
 def test_table_lists_every_step():
-    times = [build_timing.BuildTime("cold", 100.0, 4, 4, 0, 0, ""), build_timing.BuildTime("prose edit", 3.2, 4, 0, 4, 0, "docs/a.md")]
+    times = [
+        build_timing.BuildTime("cold", 100.0, 150.0, 4, 4, 0, 0, ""),
+        build_timing.BuildTime("prose edit", 3.2, 2.9, 4, 0, 4, 0, "docs/a.md", exit_code=1),
+    ]
     table = build_timing.format_table(times).splitlines()
-    assert table[2] == "| cold | 100.0 | 4 | 0 | 0 |  |"
-    assert table[3] == "| prose edit | 3.2 | 0 | 4 | 0 | docs/a.md |"
+    assert table[2] == "| cold | 100.0 | 150.0 | 4 | 0 | 0 |  | 0 |"
+    assert table[3] == "| prose edit | 3.2 | 2.9 | 0 | 4 | 0 | docs/a.md | 1 |"
 
 
 def test_missing_edit_target_is_named(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_timing, "run_build", lambda *args, **kwargs: build_timing.BuildTime("x", 0, 0, 0, 0, 0, ""))
+    monkeypatch.setattr(build_timing, "run_build", lambda *args, **kwargs: build_timing.BuildTime("x", 0, 0, 0, 0, 0, 0, ""))
     with pytest.raises(FileNotFoundError, match="build_timing: docs/missing.md does not exist.*prose edit"):
         build_timing.time_builds(tmp_path, "docs/missing.md", "a.py", "b.py")
+
+
+REPRODUCIBILITY_PAGE = """\
+# Draws
+
+```python exec="on" result="text"
+import random
+print("seeded", random.Random(0).random())
+```
+
+```python exec="on" result="text"
+import random
+print("unseeded", random.random())
+```
+
+| name | value |
+| --- | --- |
+| a | 1 |
+"""
+
+
+def test_page_values_extracts_outputs_and_tables():
+    parser = reproducibility.PageValues()
+    parser.feed(
+        "<p>prose 1.0</p><pre><code>AUROC 0.81\n95% CI 0.7</code></pre>"
+        "<table><tr><th>a</th></tr><tr><td>0.5</td></tr></table>"
+        '<img src="data:image/svg+xml;base64,AAAA"><img src="logo.png">'
+    )
+    lines = parser.lines()
+    assert lines[:2] == ["AUROC 0.81", "95% CI 0.7"]
+    assert lines[2:4] == ["| a", "| 0.5"]
+    assert lines[-1].startswith("figure sha256 ")
+    assert not any("prose" in line for line in lines)
+    assert sum(line.startswith("figure") for line in lines) == 1
+
+
+def test_compare_sites_reports_each_difference():
+    first = {"a.html": ["AUROC 0.81"], "b.html": ["x"], "only1.html": []}
+    second = {"a.html": ["AUROC 0.82"], "b.html": ["x"], "only2.html": []}
+    differences = reproducibility.compare_sites(first, second)
+    assert sorted(differences) == ["a.html", "only1.html", "only2.html"]
+    assert "-AUROC 0.81" in differences["a.html"]
+    assert "+AUROC 0.82" in differences["a.html"]
+    assert differences["only1.html"] == ["page exists only in the first build"]
+
+
+def test_two_builds_expose_unseeded_draws(tmp_path):
+    repo = make_mini_site(tmp_path)
+    (repo / "docs" / "index.md").write_text(REPRODUCIBILITY_PAGE)
+    sites = reproducibility.build_twice(repo, tmp_path / "work")
+    first, second = (reproducibility.page_values(site) for site in sites)
+    differences = reproducibility.compare_sites(first, second)
+    assert list(differences) == ["index.html"]
+    changed = [line for line in differences["index.html"] if line[:1] in "+-" and not line.startswith(("---", "+++"))]
+    assert len(changed) == 2
+    assert all("unseeded" in line for line in changed)
+    assert any("seeded 0.844" in line for line in first["index.html"])
+    assert "| a | 1" in first["index.html"]
