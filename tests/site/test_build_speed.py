@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pytest
 
-from tools import build_timing, reproducibility
+from tools import build_timing, cheatsheets, reproducibility
 
 ROOT = Path(__file__).resolve().parents[2]
 MKDOCS = Path(sys.executable).parent / "mkdocs"
@@ -344,3 +344,62 @@ def test_two_builds_expose_unseeded_draws(tmp_path):
     assert all("unseeded" in line for line in changed)
     assert any("seeded 0.844" in line for line in first["index.html"])
     assert "| a | 1" in first["index.html"]
+
+
+@pytest.fixture
+def printed_site(tmp_path, monkeypatch):
+    """A built site with one cheat sheet page and its stylesheet; Chromium and pypdf replaced by counters."""
+    site = tmp_path / "site"
+    (site / "cheatsheets" / "sheet").mkdir(parents=True)
+    (site / "assets").mkdir()
+    (site / "assets" / "style.css").write_text("body { color: black; }")
+    (site / "cheatsheets" / "sheet" / "index.html").write_text('<link rel="stylesheet" href="../../assets/style.css"><p>rules</p>')
+    printed = []
+
+    def fake_print(site_dir, sheets, folder):
+        printed.extend(sheet.id for sheet in sheets)
+        written = []
+        for sheet in sheets:
+            for paper in cheatsheets.PAPER_SIZES:
+                target = folder / cheatsheets.pdf_name(sheet.id, paper)
+                target.write_bytes(f"pdf of {sheet.id} on {paper}".encode())
+                written.append(target)
+        return written
+
+    monkeypatch.setattr(cheatsheets, "_print_with_chromium", fake_print)
+    monkeypatch.setattr(cheatsheets, "_combine", lambda folder, sheets: folder / "all.pdf")
+    monkeypatch.setattr(cheatsheets, "chromium_path", lambda: sys.executable)
+    sheet = cheatsheets.Sheet(id="sheet", title="Sheet", intro="", sections=(), page="cheatsheets/sheet.md")
+    return site, {"sheet": sheet}, printed
+
+
+def test_sheet_pdf_reused_when_unchanged(printed_site, tmp_path):
+    site, sheets, printed = printed_site
+    cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
+    (site / "cheatsheets" / "pdf" / "sheet-a4.pdf").unlink()
+    cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
+    assert printed == ["sheet"]
+    assert (site / "cheatsheets" / "pdf" / "sheet-a4.pdf").read_bytes() == b"pdf of sheet on a4"
+
+
+def test_sheet_pdf_reprinted_after_css_edit(printed_site, tmp_path):
+    site, sheets, printed = printed_site
+    cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
+    (site / "assets" / "style.css").write_text("body { color: navy; }")
+    cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
+    assert printed == ["sheet", "sheet"]
+
+
+def test_sheet_pdf_reprinted_after_page_edit(printed_site, tmp_path):
+    site, sheets, printed = printed_site
+    cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
+    (site / "cheatsheets" / "sheet" / "index.html").write_text('<link rel="stylesheet" href="../../assets/style.css"><p>new rule</p>')
+    cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
+    assert printed == ["sheet", "sheet"]
+
+
+def test_sheet_pdf_always_printed_without_cache(printed_site):
+    site, sheets, printed = printed_site
+    cheatsheets.print_sheets(site, sheets)
+    cheatsheets.print_sheets(site, sheets)
+    assert printed == ["sheet", "sheet"]
