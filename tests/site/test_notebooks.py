@@ -1,0 +1,360 @@
+"""The exercise notebooks: their cells, the built pages and what a broken cell does to the build."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import numpy as np
+import pytest
+import yaml
+from nbclient import NotebookClient
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+
+from tools import notebook_hooks
+from tools.sitecheck import site_external_loads
+
+from .conftest import ROOT, build_site
+from .test_browser import browser, site_url  # noqa: F401  (fixtures)
+
+NOTEBOOKS = ROOT / "docs" / "notebooks"
+NAMES = ["01-naive-split", "02-evaluate-properly", "03-explain-shortcut"]
+REPOSITORY_INSTALL = "git+https://github.com/getting-it-right/medguide"
+
+
+def _notebook(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def _page(built_site: Path, name: str) -> str:
+    return (built_site / "notebooks" / name / "index.html").read_text(encoding="utf-8")
+
+
+def _outputs_text(page: str) -> str:
+    """Return the plain text of every printed cell output on a built notebook page."""
+    blocks = re.findall(r'<div class="jp-RenderedText[^"]*"[^>]*>\s*<pre>(.*?)</pre>', page, re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", "", "\n".join(blocks)))
+
+
+def _number(pattern: str, text: str) -> float:
+    match = re.search(pattern, text)
+    assert match, f"no output matches {pattern!r}"
+    return float(match.group(1))
+
+
+# --- The notebook files --------------------------------------------------------
+
+
+def test_notebooks_are_in_the_nav():
+    config = (ROOT / "mkdocs.yml").read_text()
+    for name in NAMES:
+        assert f"notebooks/{name}.ipynb" in config
+    assert "tools/notebook_hooks.py" in config
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_structure(name):
+    notebook = _notebook(name)
+    nbformat.validate(notebook)
+    cells = notebook.cells
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    assert cells[1].cell_type == "markdown", "the title follows the set-up cell"
+    assert cells[1].source.startswith("# ")
+    for cell in cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], "notebooks are stored without outputs; the build runs them"
+            assert "torchvision" not in cell.source
+
+    solutions = [i for i, cell in enumerate(cells) if "solution" in cell.metadata.get("tags", [])]
+    assert len(solutions) >= 3
+    for index in solutions:
+        assert cells[index].metadata["jupyter"]["source_hidden"] is True
+        assert cells[index - 1].source == "# Your code here", "an empty cell comes before each solution"
+        assert "<summary>Hint</summary>" in cells[index - 2].source, "a folded hint comes with each task"
+
+
+def test_setup_cell_same_everywhere():
+    sources = {_notebook(name).cells[0].source for name in NAMES}
+    assert len(sources) == 1
+    (source,) = sources
+    assert 'if "google.colab" in sys.modules:' in source
+    assert REPOSITORY_INSTALL in source
+
+
+def _run(cells: list[str]) -> list[nbformat.NotebookNode]:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    return [cell.outputs for cell in notebook.cells]
+
+
+def test_setup_cell_acts_only_on_colab():
+    setup = _notebook(NAMES[0]).cells[0].source
+    record_pip = textwrap.dedent(
+        """
+        import sys
+        pip_calls = []
+        get_ipython().register_magic_function(pip_calls.append, "line", "pip")
+        """
+    )
+    fake_colab = 'import types; sys.modules["google.colab"] = types.ModuleType("google.colab")'
+    report = "print(pip_calls)"
+
+    offline = _run([record_pip, setup, report])
+    assert offline[1] == [], "the set-up cell prints nothing outside Colab"
+    assert offline[2][0]["text"].strip() == "[]", "the set-up cell installs nothing outside Colab"
+
+    on_colab = _run([record_pip, fake_colab, setup, report])
+    calls = on_colab[3][0]["text"]
+    assert REPOSITORY_INSTALL in calls
+    assert "torch" not in calls.replace("torchvision", ""), "Colab already has PyTorch"
+
+
+# --- The cache stamp -------------------------------------------------------------
+
+
+def _jupyter_config(cache_dir: Path, cache: bool = True) -> dict:
+    plugin = SimpleNamespace(config={"cache": cache, "cache_dir": str(cache_dir)})
+    return {"plugins": {"mkdocs-jupyter": plugin}}
+
+
+def test_cache_cleared_when_code_changes(tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    stale = cache_dir / "stale.json"
+    stale.write_text("{}")
+    monkeypatch.setattr(notebook_hooks, "_code_stamp", lambda: "old code")
+
+    notebook_hooks.on_config(_jupyter_config(cache_dir))
+    assert not stale.exists(), "a cache without a stamp is cleared"
+    assert (cache_dir / notebook_hooks.STAMP_FILE).read_text() == "old code"
+
+    kept = cache_dir / "kept.json"
+    kept.write_text("{}")
+    notebook_hooks.on_config(_jupyter_config(cache_dir))
+    assert kept.exists(), "an unchanged stamp keeps the cache"
+
+    monkeypatch.setattr(notebook_hooks, "_code_stamp", lambda: "new code")
+    notebook_hooks.on_config(_jupyter_config(cache_dir))
+    assert not kept.exists(), "a changed stamp clears the cache"
+    assert (cache_dir / notebook_hooks.STAMP_FILE).read_text() == "new code"
+
+
+def test_cache_untouched_when_disabled(tmp_path):
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    (cache_dir / "page.json").write_text("{}")
+    notebook_hooks.on_config(_jupyter_config(cache_dir, cache=False))
+    assert (cache_dir / "page.json").exists()
+    assert not (cache_dir / notebook_hooks.STAMP_FILE).exists()
+
+
+def test_code_stamp_follows_medguide(monkeypatch):
+    import medguide.cache
+
+    before = notebook_hooks._code_stamp()
+    monkeypatch.setattr(medguide.cache, "code_fingerprint", lambda: "changed")
+    assert notebook_hooks._code_stamp() != before
+
+
+# --- The built pages -------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_page_links_and_download(built_site, name):
+    page = _page(built_site, name)
+    assert f'<a href="{name}.ipynb" download>' in page
+    colab = f"https://colab.research.google.com/github/getting-it-right/medguide/blob/main/docs/notebooks/{name}.ipynb"
+    assert f'<a href="{colab}">Open in Colab</a>' in page
+    downloaded = built_site / "notebooks" / name / f"{name}.ipynb"
+    assert downloaded.read_bytes() == (NOTEBOOKS / f"{name}.ipynb").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_page_folds_solutions(built_site, name):
+    page = _page(built_site, name)
+    n_solutions = sum("solution" in cell.metadata.get("tags", []) for cell in _notebook(name).cells)
+    assert page.count('<details class="success notebook-solution"><summary>Solution</summary>') == n_solutions
+    assert page.count('<details class="tip"><summary>Hint</summary>') == n_solutions
+    assert "jp-RenderedText" in page.split("notebook-solution", 1)[1], "solution outputs are published"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_page_clean_and_offline(built_site, name):
+    page = _page(built_site, name)
+    assert "application/vnd.jupyter.stderr" not in page, "no warning or error output is published"
+    assert "Traceback" not in page
+    assert "cdnjs" not in page
+    loads = [load for load in site_external_loads(built_site) if load.file.startswith("notebooks/")]
+    assert loads == []
+
+
+@pytest.mark.slow
+def test_naive_split_results(built_site, breastmnist):
+    text = _outputs_text(_page(built_site, NAMES[0]))
+    naive = _number(r"naive split AUROC ([\d.]+)", text)
+    proper = _number(r"proper split AUROC ([\d.]+)", text)
+    assert naive > proper + 0.05, "the leaky split inflates the AUROC"
+
+    # Rebuild the naive split independently and count test images seen in training.
+    images = np.concatenate([breastmnist[split][0] for split in ("train", "val", "test")])
+    labels = np.concatenate([breastmnist[split][1] for split in ("train", "val", "test")])
+    malignant = np.flatnonzero(labels == 0)
+    rng = np.random.default_rng(0)
+    extra = rng.choice(malignant, size=int(np.sum(labels == 1)) - malignant.size)
+    index = np.concatenate([np.arange(labels.size), extra])
+    x_train, x_test, _, y_test = train_test_split(images[index], labels[index], test_size=0.2, random_state=0)
+    seen = {image.tobytes() for image in x_train}
+    copied = np.array([image.tobytes() in seen for image in x_test])
+    assert _number(r"exact copy in training: (\d+) of 228", text) == copied.sum()
+    assert _number(r"malignant among them: (\d+)", text) == np.sum(y_test[copied] == 0)
+
+    pairs = re.findall(r"\('(\w+)', (\d+)\), \('(\w+)', (\d+)\)", text.split("different labels:", 1)[1])
+    assert pairs, "the official split's label conflict is printed"
+    for split_a, index_a, split_b, index_b in pairs:
+        image_a, label_a = breastmnist[split_a][0][int(index_a)], breastmnist[split_a][1][int(index_a)]
+        image_b, label_b = breastmnist[split_b][0][int(index_b)], breastmnist[split_b][1][int(index_b)]
+        assert np.array_equal(image_a, image_b)
+        assert label_a != label_b
+
+
+@pytest.mark.slow
+def test_evaluation_results(built_site, breastmnist):
+    text = _outputs_text(_page(built_site, NAMES[1]))
+    (train_x, train_y), (test_x, test_y) = breastmnist["train"], breastmnist["test"]
+    model = LogisticRegression(C=100, max_iter=5000).fit(train_x.reshape(len(train_x), -1) / 255.0, train_y)
+    score = model.predict_proba(test_x.reshape(len(test_x), -1) / 255.0)[:, 0]
+    expected = roc_auc_score(test_y == 0, score)
+    assert _number(r"test AUROC ([\d.]+)", text) == pytest.approx(expected, abs=0.0006)
+
+    report_sensitivity = _number(r"sensitivity: ([\d.]+)", text)
+    assert report_sensitivity < 0.9, "the page says the validation threshold misses its target"
+    assert _number(r"claimed test sensitivity ([\d.]+)", text) >= 0.9
+    assert _number(r"temperature T = ([\d.]+)", text) > 1
+    before = _number(r"before scaling: ECE ([\d.]+)", text)
+    after = _number(r"after scaling: ECE ([\d.]+)", text)
+    assert after < before
+    assert _number(r"after scaling: .*?Brier ([\d.]+)", text) < _number(r"before scaling: .*?Brier ([\d.]+)", text)
+    assert text.count("Wilson score") == 4, "sensitivity, specificity, PPV and NPV have intervals"
+
+
+@pytest.mark.slow
+def test_shortcut_results(built_site):
+    page = _page(built_site, NAMES[2])
+    text = _outputs_text(page)
+    marked = _number(r"marked test images: AUROC ([\d.]+)", text)
+    clean = _number(r"clean test images: AUROC ([\d.]+)", text)
+    assert marked > clean + 0.05, "the shortcut flatters the marked test set"
+
+    shortcut_share = _number(r"Grad-CAM in the corner: ([\d.]+)%", text)
+    assert shortcut_share > 2 * 6.25, "Grad-CAM points at the marker"
+    before = _number(r"called malignant: (\d+) of 114 without", text)
+    after = _number(r"(\d+) of 114 with it", text)
+    assert after > before + 20, "adding the marker flips benign images"
+    fixed_share = _number(r"Grad-CAM in the corner: ([\d.]+)% \(shortcut model", text)
+    assert fixed_share < 6.25
+    assert page.count('src="data:image/png;base64,') >= 1, "the saliency figure is embedded"
+
+
+@pytest.mark.slow
+def test_code_colours_readable(browser, site_url):  # noqa: F811
+    page = browser.new_page()
+    page.goto(site_url + f"notebooks/{NAMES[0]}/", wait_until="networkidle")
+    ratios = page.evaluate(_CONTRAST_SCRIPT)
+    page.close()
+    assert len(ratios) > 20, "the page has highlighted code"
+    low = sorted({(round(ratio, 2), token) for ratio, token in ratios if ratio < 4.5})
+    assert low == []
+
+
+# Contrast ratio (WCAG 2.x) of each highlighted token against the code block's background.
+_CONTRAST_SCRIPT = """
+() => {
+  const parse = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.map((c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const colour = getComputedStyle(node).backgroundColor;
+      if (colour && !colour.endsWith(", 0)") && colour !== "transparent") return colour;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const ratios = [];
+  for (const span of document.querySelectorAll(".highlight-ipynb pre span")) {
+    if (!span.textContent.trim()) continue;
+    const a = luminance(parse(getComputedStyle(span).color));
+    const b = luminance(parse(background(span)));
+    ratios.push([(Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), span.className + " " + span.textContent.trim()]);
+  }
+  return ratios;
+}
+"""
+
+
+# --- A broken cell fails the build -----------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """A YAML loader that reads mkdocs.yml's ``!!python/name`` tags as plain strings."""
+
+
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: suffix)
+
+
+def _notebook_site(tmp_path: Path, source: str):
+    """Build a one-notebook site with the project's theme, notebook plugin settings and notebook hook."""
+    project = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=_Loader)
+    jupyter = next(entry for entry in project["plugins"] if isinstance(entry, dict) and "mkdocs-jupyter" in entry)
+    config = {
+        "site_name": "Notebook test",
+        "strict": True,
+        "theme": {**project["theme"], "custom_dir": str(ROOT / "overrides")},
+        "plugins": ["search", jupyter],
+        "hooks": [str(ROOT / "tools" / "notebook_hooks.py")],
+        "markdown_extensions": ["admonition", "pymdownx.details"],
+    }
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config))
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Mini exercise"),
+            nbformat.v4.new_code_cell("print(6 * 7)"),
+            nbformat.v4.new_code_cell(source, metadata={"tags": ["solution"]}),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    (tmp_path / "docs" / "notebooks").mkdir(parents=True)
+    nbformat.write(notebook, tmp_path / "docs" / "notebooks" / "mini.ipynb")
+    return build_site(tmp_path / "mkdocs.yml", tmp_path / "site", cwd=tmp_path)
+
+
+@pytest.mark.slow
+def test_broken_cell_fails_build(tmp_path):
+    result = _notebook_site(tmp_path, 'raise ValueError("a broken cell")')
+    assert result.returncode != 0
+    assert "a broken cell" in result.stderr
+
+
+@pytest.mark.slow
+def test_sound_notebook_builds(tmp_path):
+    result = _notebook_site(tmp_path, 'print("solved")')
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "notebooks" / "mini" / "index.html").read_text()
+    assert '<a href="mini.ipynb" download>' in page
+    assert (tmp_path / "site" / "notebooks" / "mini" / "mini.ipynb").is_file()
+    solution = page.split('<details class="success notebook-solution"><summary>Solution</summary>', 1)[1]
+    assert "solved" in solution.split("</details>", 1)[0]
+    assert "42" in page.split("notebook-solution", 1)[0], "cells without the tag stay open"
+    assert "cdnjs" not in page
+    assert json.loads((tmp_path / "site" / "notebooks" / "mini" / "mini.ipynb").read_text())["cells"][2]["outputs"] == []
