@@ -9,8 +9,14 @@
   need no MathJax or KaTeX script and load nothing from another host.
   Browsers render MathML Core natively.
 
-Caches live under ``.cache/`` (or ``$GUIDE_CACHE_ROOT``); ``make clean``
-removes them.
+Caches live under ``.cache/`` (or ``$GUIDE_CACHE_ROOT``), and ``make clean``
+removes them. Environment variables read at build time:
+
+- ``GUIDE_CACHE_ROOT``: folder for all build caches (default ``.cache``);
+- ``GUIDE_NO_BLOCK_CACHE``: when set, every code block runs at every build;
+- ``GUIDE_PERTURB_SEED``: when set to an integer, the global random
+  generators are seeded with it before every block that runs, which
+  tools/reproducibility.py uses to find blocks that draw unseeded numbers.
 """
 
 from __future__ import annotations
