@@ -97,6 +97,8 @@ def run_build(
     A failed build raises ``RuntimeError`` unless ``allow_failure`` is true,
     in which case its exit code is recorded with the times.
     """
+    report_path = repo / BLOCK_REPORT
+    report_path.unlink(missing_ok=True)  # a build that stops early must not leave the last build's counts
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
@@ -112,7 +114,10 @@ def run_build(
     if result.returncode != 0 and not allow_failure:
         raise RuntimeError(f"build_timing: the {step} build failed (exit {result.returncode}):\n{result.stderr[-4000:]}")
 
-    report = json.loads((repo / BLOCK_REPORT).read_text(encoding="utf-8"))
+    if report_path.is_file():
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    else:
+        report = {"blocks": 0, "ran": 0, "cached": 0, "replayed": 0}
     return BuildTime(
         step=step,
         seconds=round(seconds, 1),
