@@ -110,7 +110,8 @@ def render_sheet(sheet: Sheet, rules: dict[str, Rule], site_url: str) -> str:
             parts.append(
                 f'<li class="cheatsheet-rule cheatsheet-{rule.kind}">'
                 f'<a class="cheatsheet-id" href="{href}">{rule.id}</a> '
-                f'<strong>{rule.label}</strong> <a href="{href}">{_inline(rule.title)}</a></li>'
+                f'<strong>{rule.label}</strong> <a href="{href}">{_inline(rule.title)}</a>'
+                f'<span class="cheatsheet-statement"> {_inline(_first_sentence(rule.statement))}</span></li>'
             )
         parts.append("</ul></section>")
     short_url = site_url.rstrip("/") + "/rules/"
@@ -122,6 +123,13 @@ def render_sheet(sheet: Sheet, rules: dict[str, Rule], site_url: str) -> str:
         "</div>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _first_sentence(statement: str) -> str:
+    """Return the first sentence of a rule statement, with Markdown links reduced to their text."""
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", " ".join(statement.split()))
+    match = re.search(r"(?<!e\.g)(?<!i\.e)\.(\s|$)", text)
+    return text[: match.start() + 1] if match else text
 
 
 def _inline(text: str) -> str:
