@@ -31,15 +31,20 @@ for _ in range(200):
     rare_auprc.append(binary_auprc(test.labels[keep], score[keep],
                                    positive_label=0))
 
-print("test set            prevalence  AUROC                AUPRC")
-print(f"all 156 images      {malignant.size / test.labels.size:10.3f}  "
-      f"{full_auroc.estimate:.2f} ({full_auroc.low:.2f}-{full_auroc.high:.2f})"
-      f"     {full_auprc.estimate:.2f} ({full_auprc.low:.2f}-"
-      f"{full_auprc.high:.2f})")
-for name, values in [("AUROC", rare_auroc), ("AUPRC", rare_auprc)]:
-    low, high = np.percentile(values, [2.5, 97.5])
-    print(f"6 malignant + 114 benign, 200 draws: {name} mean "
-          f"{np.mean(values):.2f} (2.5-97.5 percentile {low:.2f}-{high:.2f})")
+rows = [("all 156 images", malignant.size / test.labels.size,
+         full_auroc.estimate, full_auroc.low, full_auroc.high,
+         full_auprc.estimate, full_auprc.low, full_auprc.high),
+        ("6 malignant + 114 benign", 6 / (6 + benign.size),
+         np.mean(rare_auroc), *np.percentile(rare_auroc, [2.5, 97.5]),
+         np.mean(rare_auprc), *np.percentile(rare_auprc, [2.5, 97.5]))]
+print(f"{'test set':<25}{'prevalence':>10}  {'AUROC':<17} AUPRC")
+for name, prevalence, *values in rows:
+    print(f"{name:<25}{prevalence:10.3f}  "
+          f"{values[0]:.2f} ({values[1]:.2f}-{values[2]:.2f})  "
+          f"{values[3]:.2f} ({values[4]:.2f}-{values[5]:.2f})")
+print("first row: estimate and bootstrap 95% CI")
+print("second row: mean and 2.5-97.5 percentiles over "
+      f"{len(rare_auroc)} random draws")
 
 keep = np.concatenate([malignant[:6], benign])
 fig, axes = plt.subplots(2, 2, figsize=(9, 9), layout="constrained")

@@ -35,5 +35,6 @@ def test_pr02_auprc_drops_auroc_stays():
     assert abs(rare_auroc - full_auroc.estimate) <= 0.03
     assert full_auprc.estimate - rare_auprc >= 0.2
     assert len(namespace["rare_auroc"]) == 200
-    assert "6 malignant + 114 benign, 200 draws" in output
+    assert "percentiles over 200 random draws" in output
+    assert re.search(r"^6 malignant \+ 114 benign\s+0\.050  0\.\d\d \(", output, re.M)
     assert len(namespace["fig"].get_axes()) >= 4
