@@ -396,10 +396,14 @@ BUILD_TIMING_PATH = ROOT / "docs" / "about" / "build-timing.json"
 _CATEGORY_TITLES = {"performance": "Performance", "accessibility": "Accessibility", "best-practices": "Best practices", "seo": "SEO"}
 
 
+def _display_path(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def report_markdown(report_path: Path = REPORT_PATH) -> str:
     """Render the JSON report as the Markdown tables of the page "How this site is built and checked"."""
     if not report_path.is_file():
-        return f"Not measured yet: run `python -m tools.quality` to write `{report_path.relative_to(ROOT)}`."
+        return f"Not measured yet: run `python -m tools.quality` to write `{_display_path(report_path)}`."
 
     report = json.loads(report_path.read_text(encoding="utf-8"))
     machine = report["machine"]
@@ -439,12 +443,12 @@ def build_timing_markdown(timing_path: Path = BUILD_TIMING_PATH) -> str:
     """Render the build-time table from its JSON file, or a note that it has not been measured yet."""
     if not timing_path.is_file():
         # TODO: no script writes this file yet. The name and the "rows" layout are a proposal.
-        return f"Not measured yet: this section shows `{timing_path.relative_to(ROOT)}` once the build-timing script writes it."
+        return f"Not measured yet: this section shows `{_display_path(timing_path)}` once the build-timing script writes it."
 
     timing = json.loads(timing_path.read_text(encoding="utf-8"))
     rows = timing.get("rows", [])
     if not rows:
-        return f"`{timing_path.relative_to(ROOT)}` has no rows."
+        return f"`{_display_path(timing_path)}` has no rows."
     columns = list(rows[0])
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(row.get(column, "")) for column in columns) + " |" for row in rows]

@@ -1,14 +1,18 @@
 """Load built pages in headless Chromium and record every request they make."""
 
+import json
+
 import pytest
 
 from tools.quality import (
     LIGHTHOUSE_CLI,
     THRESHOLDS,
     below_thresholds,
+    failures,
     foreign_requests,
     launch_chromium,
     median_lighthouse,
+    report_markdown,
     run_lighthouse,
     serve_site,
 )
@@ -100,3 +104,28 @@ def test_lighthouse_mobile_scores(lighthouse_ready, site_url, kind):
     if below_thresholds(scores).keys() == {"performance"}:
         scores = median_lighthouse(url, runs=3)["median"]
     assert below_thresholds(scores) == {}, f"minimum scores {THRESHOLDS}, measured {scores}"
+
+
+def test_report_markdown_marks_low_scores(tmp_path):
+    report = {
+        "date": "2026-01-01 00:00 UTC",
+        "machine": {"cpu": "CPU X", "cores": "2", "memory": "1.0 GiB", "os": "Debian", "chromium": "Chromium 1",
+                    "node": "v20", "lighthouse": "12.2.3", "axe-core": "4.10.2", "load average (1 min) at start": "0.5"},
+        "lighthouse_runs": 3,
+        "thresholds": THRESHOLDS,
+        "html_pages_checked": 2,
+        "broken_links": [{"page": "index.html", "target": "gone/", "reason": "file not found"}],
+        "pages": {"home": {"path": "/", "foreign_requests": [], "axe": {"light": [], "dark": ["color-contrast"]},
+                           "lighthouse": {"median": {"performance": 94, "accessibility": 100, "best-practices": 100, "seo": 100}}}},
+    }
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    lines = report_markdown(path).splitlines()
+    assert "| home | `/` | 94 ✗ | 100 | 100 | 100 | 0 / 1 | 0 |" in lines
+    assert "Internal links and anchors: 1 broken in 2 HTML pages." in lines
+    assert "- `index.html`: `gone/` (file not found)" in lines
+    assert failures(report) == ["broken link on index.html: gone/ (file not found)", "home (dark): axe color-contrast", "home: Lighthouse performance 94 < 95"]
+
+
+def test_report_markdown_without_report(tmp_path):
+    assert report_markdown(tmp_path / "missing.json").startswith("Not measured yet")
