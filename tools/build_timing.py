@@ -10,7 +10,7 @@ and its caches are never touched. The steps, in order:
 5. medguide edit: a comment added to one medguide module.
 
 The table goes to standard output and the figures, with the date and the
-machine, to a JSON file (default ``docs/about/build-times.json``) that the
+machine, to a JSON file (default ``docs/about/build-timing.json``) that the
 "How this site is built" page renders. Run from the repository root::
 
     MEDGUIDE_DATA_DIR=/path/to/medmnist .venv/bin/python -m tools.build_timing
@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MKDOCS = Path(sys.executable).parent / "mkdocs"
-OUTPUT = ROOT / "docs" / "about" / "build-times.json"
+OUTPUT = ROOT / "docs" / "about" / "build-timing.json"
 BLOCK_REPORT = Path(".cache") / "markdown-exec" / "last-build.json"
 
 # Folders a build does not read, or that belong to the working tree's own builds.
@@ -178,6 +178,33 @@ def format_table(times: list[BuildTime]) -> str:
     return "\n".join(lines)
 
 
+def timing_record(times: list[BuildTime]) -> dict[str, object]:
+    """Return the JSON record of a timing run: date, machine, targets, the raw builds and display rows.
+
+    ``rows`` holds one dict per build with readable column names, in the
+    layout that ``tools.quality.build_timing_markdown`` renders as a table.
+    """
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine_description(),
+        "command": "python -m tools.build_timing",
+        "targets_seconds": TARGET_SECONDS,
+        "builds": [asdict(t) for t in times],
+        "rows": [
+            {
+                "build": t.step,
+                "wall seconds": t.seconds,
+                "CPU seconds": t.cpu_seconds,
+                "blocks ran": t.ran,
+                "from cache": t.cached,
+                "replayed": t.replayed,
+                "changed file": t.changed_file or "none",
+            }
+            for t in times
+        ],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path, default=OUTPUT, help="JSON file to write (default: %(default)s)")
@@ -210,15 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     if any(t.exit_code for t in times):
         print("Some builds failed, so their times may leave out steps after the failure.")
 
-    record = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine_description(),
-        "command": "python -m tools.build_timing",
-        "targets_seconds": TARGET_SECONDS,
-        "builds": [asdict(t) for t in times],
-    }
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    args.output.write_text(json.dumps(timing_record(times), indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

@@ -403,3 +403,21 @@ def test_sheet_pdf_always_printed_without_cache(printed_site):
     cheatsheets.print_sheets(site, sheets)
     cheatsheets.print_sheets(site, sheets)
     assert printed == ["sheet", "sheet"]
+
+
+def test_timing_record_rows_for_page():
+    times = [build_timing.BuildTime("warm", 26.8, 16.4, 56, 0, 56, 0, "")]
+    record = build_timing.timing_record(times)
+    assert record["rows"] == [
+        {
+            "build": "warm",
+            "wall seconds": 26.8,
+            "CPU seconds": 16.4,
+            "blocks ran": 0,
+            "from cache": 56,
+            "replayed": 0,
+            "changed file": "none",
+        }
+    ]
+    assert record["builds"][0]["cpu_seconds"] == 16.4
+    assert record["machine"]["cpus"] >= 1
