@@ -181,7 +181,7 @@ def format_table(times: list[BuildTime]) -> str:
 def timing_record(times: list[BuildTime]) -> dict[str, object]:
     """Return the JSON record of a timing run: date, machine, targets, the raw builds and display rows.
 
-    ``rows`` holds one dict per build with readable column names, in the
+    ``rows`` contains one dict per build with readable column names, in the
     layout that ``tools.quality.build_timing_markdown`` renders as a table.
     """
     return {
