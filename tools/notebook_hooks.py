@@ -120,6 +120,7 @@ def on_page_content(html_text, page, config, files):
 
 def _code_stamp() -> str:
     """Return a hash of medguide's source and the versions of the libraries the notebooks use."""
+    # NOTE: the MedMNIST files are not part of the stamp; after replacing them, delete .cache/mkdocs-jupyter.
     from medguide.cache import code_fingerprint
 
     digest = hashlib.sha256(code_fingerprint().encode())

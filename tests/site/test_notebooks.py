@@ -191,7 +191,9 @@ def test_page_folds_solutions(built_site, name):
 @pytest.mark.parametrize("name", NAMES)
 def test_page_clean_and_offline(built_site, name):
     page = _page(built_site, name)
-    assert "application/vnd.jupyter.stderr" not in page, "no warning or error output is published"
+    # The inlined stylesheet names the stderr MIME type too, so look for output elements only.
+    stderr = re.findall(r'<div[^>]*data-mime-type="application/vnd.jupyter.stderr"[^>]*>(.*?)</div>', page, re.DOTALL)
+    assert stderr == [], "no warning or error output is published"
     assert "Traceback" not in page
     assert "cdnjs" not in page
     loads = [load for load in site_external_loads(built_site) if load.file.startswith("notebooks/")]
@@ -229,7 +231,8 @@ def test_naive_split_results(built_site, breastmnist):
 
 @pytest.mark.slow
 def test_evaluation_results(built_site, breastmnist):
-    text = _outputs_text(_page(built_site, NAMES[1]))
+    page = _page(built_site, NAMES[1])
+    text = _outputs_text(page)
     (train_x, train_y), (test_x, test_y) = breastmnist["train"], breastmnist["test"]
     model = LogisticRegression(C=100, max_iter=5000).fit(train_x.reshape(len(train_x), -1) / 255.0, train_y)
     score = model.predict_proba(test_x.reshape(len(test_x), -1) / 255.0)[:, 0]
@@ -245,6 +248,7 @@ def test_evaluation_results(built_site, breastmnist):
     assert after < before
     assert _number(r"after scaling: .*?Brier ([\d.]+)", text) < _number(r"before scaling: .*?Brier ([\d.]+)", text)
     assert text.count("Wilson score") == 4, "sensitivity, specificity, PPV and NPV have intervals"
+    assert 'src="data:image/png;base64,' in page, "the reliability diagrams are embedded"
 
 
 @pytest.mark.slow
@@ -266,8 +270,9 @@ def test_shortcut_results(built_site):
 
 
 @pytest.mark.slow
-def test_code_colours_readable(browser, site_url):  # noqa: F811
-    page = browser.new_page()
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_code_colours_readable(browser, site_url, scheme):  # noqa: F811
+    page = browser.new_page(color_scheme=scheme)
     page.goto(site_url + f"notebooks/{NAMES[0]}/", wait_until="networkidle")
     ratios = page.evaluate(_CONTRAST_SCRIPT)
     page.close()
