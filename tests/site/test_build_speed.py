@@ -239,7 +239,7 @@ def test_unused_entries_are_evicted(builds):
     assert len(builds["entries"]) == 5  # one entry per block of the last build, and the build record
 
 
-@pytest.mark.slow
+@pytest.mark.benchmark
 def test_full_site_build_times(tmp_path):
     """Time the real site: cold build at most 180 s, rebuild after a prose edit at most 5 s (2-core machine)."""
     repo = build_timing.copy_repository(ROOT, tmp_path / "repo")
