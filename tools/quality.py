@@ -435,7 +435,12 @@ def report_markdown(report_path: Path = REPORT_PATH) -> str:
         "",
         f"Internal links and anchors: {len(report['broken_links'])} broken in {report['html_pages_checked']} HTML pages.",
     ]
-    lines += [f"- `{link['page']}`: `{link['target']}` ({link['reason']})" for link in report["broken_links"]]
+    by_page: dict[str, list[dict]] = {}
+    for link in report["broken_links"]:
+        by_page.setdefault(link["page"], []).append(link)
+    for page, links in by_page.items():
+        first = links[0]
+        lines.append(f"- `{page}`: {len(links)} broken, the first `{first['target']}` ({first['reason']})")
     return "\n".join(lines)
 
 

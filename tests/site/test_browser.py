@@ -123,7 +123,7 @@ def test_report_markdown_marks_low_scores(tmp_path):
     lines = report_markdown(path).splitlines()
     assert "| home | `/` | 94 ✗ | 100 | 100 | 100 | 0 / 1 | 0 |" in lines
     assert "Internal links and anchors: 1 broken in 2 HTML pages." in lines
-    assert "- `index.html`: `gone/` (file not found)" in lines
+    assert "- `index.html`: 1 broken, the first `gone/` (file not found)" in lines
     assert failures(report) == ["broken link on index.html: gone/ (file not found)", "home (dark): axe color-contrast", "home: Lighthouse performance 94 < 95"]
 
 
