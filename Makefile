@@ -8,7 +8,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: env build serve test clean
 
-env: $(VENV)/.installed
+env: $(VENV)/.installed tools/lighthouse/node_modules/.installed
 
 # torch, torchvision and medmnist are installed in ONE pip call: installing
 # medmnist later lets pip replace the CPU build of torch with a CUDA one.
@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements/ci.txt requirements/constraints.txt pyproject.t
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -r requirements/ci.txt -c requirements/constraints.txt
 	$(BIN)/pip install --no-deps -e .
+	touch $@
+
+# axe-core and Lighthouse for the browser checks, pinned by the lock file.
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --no-audit --no-fund
 	touch $@
 
 build: env

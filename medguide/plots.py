@@ -76,6 +76,7 @@ OKABE_ITO: dict[str, str] = {
     "vermillion": "#D55E00",
     "reddish purple": "#CC79A7",
 }
+"""Okabe-Ito colour-blind-safe palette: colour name to hex code (Okabe and Ito, 2008)."""
 
 # Curves cycle through these. Yellow is left out because it is hard to see on white, and
 # black is kept for chance and reference lines.

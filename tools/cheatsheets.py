@@ -93,7 +93,8 @@ def pdf_name(sheet_id: str, paper: str) -> str:
 
 def render_sheet(sheet: Sheet, rules: dict[str, Rule], site_url: str) -> str:
     """Return the HTML of a sheet: sections of rules, each linked to its chapter section."""
-    base = posixpath.dirname(sheet.page)
+    # The sheet is served as cheatsheets/<id>/, so links are relative to that folder.
+    base = sheet.page.removesuffix(".md")
     parts = [
         '<div class="cheatsheet">',
         "",
@@ -106,7 +107,7 @@ def render_sheet(sheet: Sheet, rules: dict[str, Rule], site_url: str) -> str:
         parts.append(f'<section class="cheatsheet-section"><h2>{heading}</h2><ul>')
         for rule_id in ids:
             rule = rules[rule_id]
-            href = posixpath.relpath(rule.page_url, base) + f"#{rule.id}"
+            href = posixpath.relpath(rule.page_url or ".", base) + f"/#{rule.id}"
             parts.append(
                 f'<li class="cheatsheet-rule cheatsheet-{rule.kind}">'
                 f'<a class="cheatsheet-id" href="{href}">{rule.id}</a> '
@@ -140,9 +141,9 @@ def _inline(text: str) -> str:
 
 def _downloads(sheet_id: str) -> str:
     links = " · ".join(
-        f'<a href="pdf/{pdf_name(sheet_id, paper)}" download>{label}</a>' for paper, label in PAPER_SIZES.items()
+        f'<a href="../pdf/{pdf_name(sheet_id, paper)}" download>{label}</a>' for paper, label in PAPER_SIZES.items()
     )
-    return f'<p class="cheatsheet-downloads">Download as PDF: {links} · <a href="pdf/{pdf_name("all-cheatsheets", "a4")}" download>all sheets (A4)</a></p>'
+    return f'<p class="cheatsheet-downloads">Download as PDF: {links} · <a href="../pdf/{pdf_name("all-cheatsheets", "a4")}" download>all sheets (A4)</a></p>'
 
 
 def expand_sheet_markers(markdown: str, page: str, sheets: dict[str, Sheet], rules: dict[str, Rule], site_url: str) -> str:

@@ -59,7 +59,7 @@ PAGE_TYPES = {
     "demo chapter": "metrics/auroc/",
     "cheat sheet": "cheatsheets/checklist/",
     "notebook": "notebooks/01-naive-split/",
-    "API": "reference/api/",
+    "API": "reference/metrics/",
     "rules index": "rules/",
 }
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -36,6 +36,14 @@ def _title(markdown: str, fallback: str) -> str:
     return match.group(1).strip() if match else fallback
 
 
+def _page_url(page: str) -> str:
+    """Return the folder URL of a docs page: ``trust/explainability.md`` -> ``trust/explainability``."""
+    path = page.removesuffix(".md")
+    if path == "index" or path.endswith("/index"):
+        path = path.removesuffix("index").rstrip("/")
+    return path
+
+
 def collect_references(docs: Path = DOCS, skip: str = "references.md") -> list[Reference]:
     """Return every reference found on the pages, merged by DOI or URL and sorted by text."""
     by_key: dict[str, Reference] = {}
@@ -57,9 +65,13 @@ def collect_references(docs: Path = DOCS, skip: str = "references.md") -> list[R
 
 def references_markdown(from_page: str = "references.md") -> str:
     """Return the merged references as a Markdown list with links to the citing pages."""
+    # markdown-exec output skips MkDocs' link conversion, so the links are
+    # written as the URLs of the built pages, relative to this page's folder.
     lines = []
-    base = posixpath.dirname(from_page) or "."
+    base = _page_url(from_page) or "."
     for reference in collect_references():
-        cited = ", ".join(f"[{title}]({posixpath.relpath(page, base)})" for page, title in reference.pages)
+        cited = ", ".join(
+            f"[{title}]({posixpath.relpath(_page_url(page) or '.', base)}/)" for page, title in reference.pages
+        )
         lines.append(f"- {reference.text} Cited in: {cited}.")
     return "\n".join(lines) + "\n"

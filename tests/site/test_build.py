@@ -142,8 +142,8 @@ def test_snippets_parallel_to_pages_and_tests():
 
 
 def test_api_page_lists_every_public_name(built_site):
-    page = (built_site / "reference" / "api" / "index.html").read_text()
-    anchors = set(re.findall(r'id="(medguide\.[\w.]+)"', page))
+    pages = "".join(path.read_text() for path in (built_site / "reference").rglob("index.html"))
+    anchors = set(re.findall(r'id="(medguide\.[\w.]+)"', pages))
     documented = {anchor.rsplit(".", 1)[-1] for anchor in anchors}
     missing = sorted(set(medguide.__all__) - documented)
     assert missing == [], f"public names without an entry on the API page: {missing}"

@@ -54,7 +54,7 @@ def test_sheet_print_content(built_site, sheet_id):
     assert "Each rule is explained and demonstrated online" in flat
     assert "getting-it-right.github.io/medguide/rules/" in flat
     # No navigation, search box or download buttons on paper.
-    for screen_only in ["Download as PDF", "Table of contents", "Search", "Skip to content"]:
+    for screen_only in ["Download as PDF", "Table of contents", "Skip to content", "medical image classification"]:
         assert screen_only not in flat
 
 
@@ -68,10 +68,13 @@ def test_sheet_page_links(built_site, sheet_id):
     page = built_site / "cheatsheets" / sheet_id / "index.html"
     html = page.read_text()
     for paper in PAPER_SIZES:
-        assert f'href="pdf/{pdf_name(sheet_id, paper)}"' in html
+        href = f"../pdf/{pdf_name(sheet_id, paper)}"
+        assert f'href="{href}"' in html
+        assert (page.parent / href).resolve().is_file()
     for rule_id in SHEETS[sheet_id].rule_ids:
         hrefs = re.findall(rf'<a class="cheatsheet-id" href="([^"]+)">{rule_id}</a>', html)
         assert len(hrefs) == 1, f"{rule_id} is not linked once on {sheet_id}"
+        assert hrefs[0].endswith(f"/#{rule_id}")
         target = (page.parent / urlsplit(hrefs[0]).path / "index.html").resolve()
         assert f'id="{rule_id}"' in target.read_text(), f"{hrefs[0]} does not lead to the rule's section"
 

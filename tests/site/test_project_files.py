@@ -27,7 +27,7 @@ CITATION = ROOT / "CITATION.cff"
 CONTRIBUTING = ROOT / "CONTRIBUTING.md"
 CONTRIBUTING_PAGE = ROOT / "docs" / "about" / "contributing.md"
 LICENCE_PAGE = ROOT / "docs" / "about" / "licence.md"
-SOURCES_SNIPPET = ROOT / "snippets" / "about" / "dataset_sources.py"
+SOURCES_SNIPPET = ROOT / "snippets" / "about" / "licence" / "dataset_sources.py"
 ISSUE_TEMPLATES = ROOT / ".github" / "ISSUE_TEMPLATE"
 CC_BY_LEGALCODE = "https://creativecommons.org/licenses/by/4.0/legalcode"
 MEDMNIST_V2_DOI = "10.1038/s41597-022-01721-8"
@@ -216,7 +216,7 @@ def test_medmnist_has_twelve_2d_flags():
 def test_licence_page_runs_snippet():
     lines = LICENCE_PAGE.read_text(encoding="utf-8").splitlines()
     start = lines.index('```python exec="on"')
-    assert lines[start + 1] == '--8<-- "snippets/about/dataset_sources.py"'
+    assert lines[start + 1] == '--8<-- "snippets/about/licence/dataset_sources.py"'
 
 
 def test_licence_page_cites_medmnist():
