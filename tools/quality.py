@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+
+from tools import cheatsheets
 from urllib.parse import unquote, urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,15 +44,8 @@ AXE_SCRIPT = LIGHTHOUSE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 REPORT_PATH = ROOT / "docs" / "about" / "site-quality.json"
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Without these, Chromium contacts Google hosts for updates and sync at start-up.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The same start-up flags as the PDF printing, so that Chromium contacts no other host.
+CHROMIUM_ARGS = cheatsheets.CHROMIUM_ARGS
 
 # One page of each kind a reader meets, as a path under the site root.
 PAGE_TYPES = {
