@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import os
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
@@ -119,11 +120,16 @@ def on_page_content(html_text, page, config, files):
 
 
 def _code_stamp() -> str:
-    """Return a hash of medguide's source and the versions of the libraries the notebooks use."""
-    # NOTE: the MedMNIST files are not part of the stamp; after replacing them, delete .cache/mkdocs-jupyter.
-    from medguide.cache import code_fingerprint
+    """Return a hash of medguide's source, the data files and the versions of the libraries the notebooks use."""
+    # medguide/cache.py is loaded on its own: `import medguide` would import
+    # torch, which costs several seconds on every build.
+    from tools.mkdocs_hooks import _load_cache_module
 
-    digest = hashlib.sha256(code_fingerprint().encode())
+    digest = hashlib.sha256(_load_cache_module().code_fingerprint().encode())
+    data_dir = Path(os.environ.get("MEDGUIDE_DATA_DIR") or Path.home() / ".medmnist").expanduser()
+    for data_file in sorted(data_dir.glob("*.npz")):
+        stat = data_file.stat()
+        digest.update(f"{data_file.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     for name in _LIBRARIES:
         try:
             digest.update(f"{name}=={version(name)}".encode())

@@ -156,10 +156,19 @@ def test_cache_untouched_when_disabled(tmp_path):
 
 
 def test_code_stamp_follows_medguide(monkeypatch):
-    import medguide.cache
+    from tools import mkdocs_hooks
 
     before = notebook_hooks._code_stamp()
-    monkeypatch.setattr(medguide.cache, "code_fingerprint", lambda: "changed")
+    changed = type("ChangedCache", (), {"code_fingerprint": staticmethod(lambda: "changed")})
+    monkeypatch.setattr(mkdocs_hooks, "_load_cache_module", lambda: changed)
+    assert notebook_hooks._code_stamp() != before
+
+
+def test_code_stamp_follows_data_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDGUIDE_DATA_DIR", str(tmp_path))
+    (tmp_path / "breastmnist.npz").write_bytes(b"first")
+    before = notebook_hooks._code_stamp()
+    (tmp_path / "breastmnist.npz").write_bytes(b"second copy")
     assert notebook_hooks._code_stamp() != before
 
 
