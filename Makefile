@@ -6,9 +6,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: env build serve test clean
+.PHONY: env test-env build serve test clean
 
-env: $(VENV)/.installed tools/lighthouse/node_modules/.installed
+env: $(VENV)/.installed
+
+# The browser checks of the tests also need Node.js packages.
+test-env: env tools/lighthouse/node_modules/.installed
 
 # torch, torchvision and medmnist are installed in ONE pip call: installing
 # medmnist later lets pip replace the CPU build of torch with a CUDA one.
@@ -29,7 +32,7 @@ build: env
 serve: env
 	$(BIN)/mkdocs serve --strict --dev-addr $(HOST):$(PORT)
 
-test: env
+test: test-env
 	$(BIN)/python -m pytest
 
 clean:

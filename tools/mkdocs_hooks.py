@@ -89,12 +89,18 @@ def on_config(config):
     return config
 
 
+def _public_url(config) -> str:
+    # `mkdocs serve` replaces site_url with its local address, and a printed
+    # sheet must still point readers at the published site.
+    return config["extra"].get("public_url") or config["site_url"]
+
+
 def on_page_markdown(markdown, page, config, files):
     path = page.file.src_uri
     _block_cache.page = path
     try:
         markdown, placed = rulebook.expand_markers(markdown, path, _rules)
-        markdown = cheatsheets.expand_sheet_markers(markdown, path, _sheets, _rules, config["site_url"])
+        markdown = cheatsheets.expand_sheet_markers(markdown, path, _sheets, _rules, _public_url(config))
     except (rulebook.RuleError, cheatsheets.SheetError) as error:
         raise PluginError(str(error)) from error
     for rule_id in placed:

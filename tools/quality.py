@@ -43,7 +43,7 @@ LIGHTHOUSE_CLI = LIGHTHOUSE_DIR / "node_modules" / "lighthouse" / "cli" / "index
 AXE_SCRIPT = LIGHTHOUSE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 REPORT_PATH = ROOT / "docs" / "about" / "site-quality.json"
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get(cheatsheets.CHROMIUM_ENV) or shutil.which("chromium") or "/usr/bin/chromium"
 # The same start-up flags as the PDF printing, so that Chromium contacts no other host.
 CHROMIUM_ARGS = cheatsheets.CHROMIUM_ARGS
 

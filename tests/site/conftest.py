@@ -20,7 +20,7 @@ def build_site(config: Path, site_dir: Path, cwd: Path = ROOT) -> subprocess.Com
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )
 
 

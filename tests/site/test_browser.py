@@ -60,7 +60,9 @@ def test_build_time_figure_renders(browser, site_url):
     figure = page.locator("figure.guide-figure img").first
     figure.scroll_into_view_if_needed()
     assert figure.get_attribute("alt").startswith("Grid of 12 images of 28 x 28 pixels")
-    assert page.evaluate("(image) => image.complete && image.naturalWidth > 0", figure.element_handle())
+    # The figure loads lazily, so wait for it instead of reading it at once.
+    page.wait_for_function("(image) => image.complete && image.naturalWidth > 0", arg=figure.element_handle(), timeout=10000)
+    assert page.evaluate("(image) => image.naturalWidth", figure.element_handle()) > 0
     page.close()
 
 
