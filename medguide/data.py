@@ -344,7 +344,7 @@ def download_medmnist(
     DatasetNotFoundError
         If the folder cannot be created or written, the server cannot be
         reached, the server returns an error, the connection breaks, or
-        the MD5 sum differs. The message says which of these happened.
+        the MD5 sum differs. The message states which of these happened.
     """
     from tqdm.auto import tqdm
 

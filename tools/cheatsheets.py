@@ -1,9 +1,9 @@
 """Printable cheat sheets, rendered from the rules and printed to PDF with Chromium.
 
 ``rules/sheets.yml`` lists each sheet: its ``id``, ``title``, ``intro`` and
-sections of rule IDs. A sheet page under ``docs/cheatsheets/`` holds the
-marker ``<!-- cheatsheet ID -->``; the MkDocs hook replaces it with the rules,
-each linked to the chapter section that explains it. After the build, every
+sections of rule IDs. A sheet page under ``docs/cheatsheets/`` contains the
+marker ``<!-- cheatsheet ID -->``, and the MkDocs hook replaces it with the
+rules, each linked to the chapter section that explains it. After the build, every
 sheet is printed to PDF on A4 and US Letter paper, and one PDF with all sheets
 is made, so the downloads always match the pages.
 """
@@ -174,10 +174,10 @@ def chromium_path() -> str:
 def print_sheets(site_dir: Path, sheets: dict[str, Sheet], cache_dir: Path | None = None) -> list[Path]:
     """Print every sheet of a built site to PDF on each paper size; return the files written.
 
-    With ``cache_dir``, a sheet's PDFs are reused when its built page, the
-    stylesheets and scripts that page loads, and the Chromium executable are
-    byte for byte those of an earlier print (see :func:`print_key`), so
-    Chromium starts only when a sheet changed.
+    With ``cache_dir``, a sheet's earlier PDFs are reused when nothing that
+    shapes the print changed: its built page, the stylesheets and scripts that
+    page loads, and the Chromium executable (see :func:`print_key`). Chromium
+    then starts only for the sheets that changed.
     """
     folder = site_dir / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)

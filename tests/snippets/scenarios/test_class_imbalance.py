@@ -23,7 +23,7 @@ def test_ci01_weighting_moves_threshold_not_ranking(ci01):
     fitted = {name: r["fitted"].sensitivity.estimate for name, r in results.items()}
     aurocs = {name: r["auroc"].estimate for name, r in results.items()}
 
-    # The page says the unweighted model misses more than half of the
+    # The page states that the unweighted model misses more than half of the
     # cancers at 0.5 and the class-weighted model finds many more.
     assert at_half["unweighted"] < 0.5
     assert at_half["class-weighted loss"] - at_half["unweighted"] >= 0.2

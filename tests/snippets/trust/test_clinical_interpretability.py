@@ -18,7 +18,7 @@ def test_cl01_operating_point_tells_what_auroc_hides(cl01):
     report, auroc = namespace["report"], namespace["auroc"]
     assert auroc.estimate >= 0.75
 
-    # The page says: nearly all cancers found, most benign scans flagged,
+    # The page states: nearly all cancers found, most benign scans flagged,
     # LR+ close to 1, LR- small with a wide interval.
     assert report.sensitivity.estimate >= 0.85
     assert report.fp > report.tn
@@ -27,7 +27,9 @@ def test_cl01_operating_point_tells_what_auroc_hides(cl01):
     assert report.lr_negative.high / report.lr_negative.low > 5
 
     counts = re.search(r"Of the (\d+) malignant tumours the model flags (\d+) and misses (\d+)", output)
-    assert counts and int(counts[1]) == 42 and int(counts[2]) + int(counts[3]) == 42
+    assert counts is not None
+    assert int(counts[1]) == 42
+    assert int(counts[2]) + int(counts[3]) == 42
 
 
 def test_cl01_positive_result_means_less_in_screening(cl01):

@@ -14,7 +14,7 @@ def test_ex01_methods_disagree_on_same_images():
     assert list(maps) == ["Grad-CAM", "occlusion"]
     assert all(method_maps.shape == images.shape for method_maps in maps.values())
     assert len(namespace["fig"].axes) >= 9
-    # The page says the two methods disagree on the same images.
+    # The page states that the two methods disagree on the same images.
     agreement = [
         spearmanr(a.ravel(), b.ravel()).statistic
         for a, b in zip(maps["Grad-CAM"], maps["occlusion"])

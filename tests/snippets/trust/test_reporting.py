@@ -3,7 +3,7 @@
 from ..conftest import run_snippet
 
 
-def test_rp01_model_card_is_markdown_table_with_computed_numbers():
+def test_rp01_model_card_numbers():
     output, namespace = run_snippet("trust/reporting/rp01_model_card.py")
     lines = output.strip().splitlines()
     assert lines[:2] == ["| Section | Content |", "| --- | --- |"]
