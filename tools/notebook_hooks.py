@@ -14,7 +14,12 @@ The hooks add what mkdocs-jupyter 0.26.3 lacks:
   the notebook, below the title's cell;
 - raise the contrast of the code colours to at least 4.5:1 (WCAG AA) in the
   light and dark schemes, because the plugin's comment, number and operator
-  colours reach only 3.4 to 4.4:1 on Material's code background.
+  colours reach only 3.4 to 4.4:1 on Material's code background;
+- keep only the CSS rules that can apply to the notebook. The plugin inlines
+  the stylesheet of the whole JupyterLab interface, about 590 KB, in every
+  notebook page; the browser must match all of it against every element, and
+  Lighthouse's mobile performance score fell to 82-90 on these pages. See
+  :func:`prune_css`.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import tinycss2
 from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +122,7 @@ def on_page_content(html_text, page, config, files):
 
     html_text = _fold_solutions(html_text, page.file.src_uri)
     html_text = _add_links(html_text, page)
-    return _code_colour_style() + html_text
+    return _code_colour_style() + _prune_styles(html_text)
 
 
 def _code_stamp() -> str:
@@ -204,3 +210,134 @@ def _code_colour_style() -> str:
         declarations = "".join(f"--jp-mirror-editor-{name}-color:{colour};" for name, colour in colours.items())
         rules.append(f"{_SCHEME_SELECTORS[scheme]}{{{declarations}}}")
     return f"<style>{''.join(rules)}</style>"
+
+
+# Unused CSS ---------------------------------------------------------------------
+
+_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
+_TAG_OPEN = re.compile(r"<([a-zA-Z][\w-]*)([^>]*)>")
+_ATTRIBUTE = re.compile(r"""([\w:-]+)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+# Pseudo-classes and pseudo-elements, with an argument in brackets if any
+# (one level of nesting, as in :not(:first-child)). Removing them from a
+# selector only widens what it matches.
+_PSEUDO = re.compile(r"::?[\w-]+(?:\((?:[^()]|\([^()]*\))*\))?")
+_ATTRIBUTE_SELECTOR = re.compile(r"\[\s*([\w-]+)[^\]]*\]")
+_CLASS_OR_ID = re.compile(r"([.#])((?:\\.|[\w-])+)")
+_TYPE = re.compile(r"(?:^|[\s>+~(])([a-zA-Z][\w-]*)")
+# Selectors of the document or the page chrome outside the notebook, which
+# the notebook's own HTML cannot show.
+_ALWAYS_KEPT = {"html", "body", "root"}
+
+
+def _page_tokens(html_text: str) -> set[str]:
+    """Return the tag names (``tag``), classes (``.name``), ids (``#name``) and attribute names (``[name``) in ``html_text``."""
+    tokens = set()
+    for tag, attributes in _TAG_OPEN.findall(html_text):
+        tokens.add(tag.lower())
+        for name, value in _ATTRIBUTE.findall(attributes):
+            name = name.lower()
+            tokens.add("[" + name)
+            value = html.unescape(value.strip("\"'"))
+            if name == "class":
+                tokens.update("." + word for word in value.split())
+            elif name == "id":
+                tokens.add("#" + value)
+    return tokens
+
+
+def _selector_can_match(selector: str, tokens: set[str]) -> bool:
+    """Whether every class, id, type and attribute that ``selector`` requires occurs somewhere in the page."""
+    plain = _PSEUDO.sub("", selector)
+    required = {"[" + name.lower() for name in _ATTRIBUTE_SELECTOR.findall(plain)}
+    plain = _ATTRIBUTE_SELECTOR.sub("", plain)
+    required.update(kind + name.replace("\\", "") for kind, name in _CLASS_OR_ID.findall(plain))
+    plain = _CLASS_OR_ID.sub("", plain)
+    types = {name.lower() for name in _TYPE.findall(plain)}
+    first, _, rest = selector.strip().partition(" ")
+    if first.startswith(":root") or first.lower().startswith(tuple(_ALWAYS_KEPT - {"root"})):
+        return True
+    # Further right, as in the plugin's ".jupyter-wrapper :root", html, body
+    # and :root cannot match an element inside the notebook.
+    if ":root" in rest or types & _ALWAYS_KEPT:
+        return False
+    return (required | types) <= tokens
+
+
+def _prune_rules(rules: list, tokens: set[str]) -> list:
+    kept = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            selectors = tinycss2.serialize(rule.prelude).split(",")
+            if any(_selector_can_match(selector, tokens) for selector in selectors):
+                kept.append(rule)
+        elif rule.type == "at-rule" and rule.lower_at_keyword in {"media", "supports"} and rule.content is not None:
+            inner = _prune_rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True), tokens)
+            if inner:
+                prelude = tinycss2.serialize(rule.prelude).strip()
+                kept.append(f"@{rule.at_keyword} {prelude}{{{''.join(_serialize(child) for child in inner)}}}")
+        elif rule.type == "at-rule":
+            kept.append(rule)  # @font-face, @keyframes and the like: few and small
+    return kept
+
+
+def _without_repeats(rules: list) -> list:
+    # The plugin inlines its light theme twice; of two identical rules the
+    # later one decides the cascade, so the earlier one can go.
+    texts = [_serialize(rule) for rule in rules]
+    last = {text: index for index, text in enumerate(texts)}
+    return [rule for index, (rule, text) in enumerate(zip(rules, texts)) if last[text] == index]
+
+
+def _serialize(rule) -> str:
+    return rule if isinstance(rule, str) else tinycss2.serialize([rule])
+
+
+def prune_css(css: str, html_text: str) -> str:
+    """Return the rules of ``css`` that can apply to an element of ``html_text``.
+
+    A rule is kept when one of its selectors needs only tag names,
+    classes, ids and attribute names that all occur somewhere in the page;
+    pseudo-classes such as ``:hover`` and ``:not(...)`` are ignored, which
+    can only keep more. Rules whose selector starts at ``html``, ``body`` or
+    ``:root`` are always kept, and rules that need one of them further to the
+    right are dropped, as they match nothing inside the page. So are the
+    earlier copies of repeated rules. At-rules other than ``@media`` and
+    ``@supports`` are kept. The test is a superset
+    of the rules a browser would apply to this page, because the notebook
+    pages run no script that adds JupyterLab classes. No maintained Python
+    library does this (the common tool, PurgeCSS, runs on Node.js), hence
+    this short version.
+
+    >>> prune_css(".used{color:red}.unused{color:blue}a:hover{color:green}", '<p class="used"><a href="#">x</a></p>')
+    '.used{color:red}a:hover{color:green}'
+    >>> prune_css(":root{--x:1}.used :root{--x:2}.used{--y:3}", '<p class="used">x</p>')
+    ':root{--x:1}.used{--y:3}'
+    """
+    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    return "".join(_serialize(rule) for rule in _without_repeats(_prune_rules(rules, _page_tokens(html_text))))
+
+
+def _prune_styles(html_text: str) -> str:
+    """Replace the page's ``<style>`` blocks with one block of the rules that can apply to it.
+
+    Parsing the plugin's CSS takes about 0.5 s a page, so the result is
+    cached under the build cache, keyed on the CSS, the page's tokens and
+    this file.
+    """
+    from tools.mkdocs_hooks import CACHE_ROOT, _write_atomic
+
+    styles = _STYLE_BLOCK.findall(html_text)
+    if not styles:
+        return html_text
+    body = _STYLE_BLOCK.sub("", html_text)
+    css = "".join(styles)
+    digest = hashlib.sha256(Path(__file__).read_bytes())  # a change in the pruning code invalidates the cache
+    digest.update((css + "\0" + " ".join(sorted(_page_tokens(body)))).encode())
+    key = digest.hexdigest()
+    cached = CACHE_ROOT / "notebook-css" / f"{key}.css"
+    if cached.is_file():
+        pruned = cached.read_text(encoding="utf-8")
+    else:
+        pruned = prune_css(css, body)
+        _write_atomic(cached, pruned)
+    return f"<style>{pruned}</style>" + body

@@ -290,6 +290,72 @@ def test_code_colours_readable(browser, site_url, scheme):  # noqa: F811
     assert low == []
 
 
+def test_prune_css_keeps_what_can_match():
+    page = '<div class="cell"><pre class="code">x</pre><span data-x="1">y</span></div>'
+    css = (
+        ".cell pre{margin:0}"  # kept: both tokens occur
+        ".cell table{margin:1px}"  # dropped: no table
+        "@media (max-width:10px){.code{color:red}.gone{color:blue}}"  # kept, without .gone
+        "@media print{.gone{color:blue}}"  # dropped: empty
+        "[data-x]:hover{color:green}"  # kept: pseudo-classes are ignored
+        ".cell :root{--a:1}.cell body{--b:2}"  # dropped: cannot match inside the page
+        "body{--c:3}"  # kept: the document's own element
+        ".code{color:black}.code{color:black}"  # one copy kept
+        "@font-face{font-family:x}"
+    )
+    assert notebook_hooks.prune_css(css, page) == (
+        ".cell pre{margin:0}@media (max-width:10px){.code{color:red}}"
+        "[data-x]:hover{color:green}body{--c:3}.code{color:black}@font-face{font-family:x}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_pruned_css_is_small(built_site, name):
+    page = _page(built_site, name)
+    css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", page, re.DOTALL))
+    assert len(css) < 60_000, "the notebook page carries only the CSS it can use"
+    assert ".jp-InputPrompt" in css
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_pruning_changes_no_computed_style(browser, built_site, name):  # noqa: F811
+    # The plugin's full stylesheet and the pruned one must style every element
+    # of the notebook identically.
+    article = _page(built_site, name).split('<div class="jupyter-wrapper">', 1)[1].rsplit("</article>", 1)[0]
+    body = '<div class="jupyter-wrapper">' + re.sub(r"<style[^>]*>.*?</style>", "", article, flags=re.DOTALL)
+    full_css = _plugin_css()
+    pruned = notebook_hooks.prune_css(full_css, body)
+    assert len(pruned) < len(full_css) / 5
+    styles = []
+    for css in (full_css, pruned):
+        page = browser.new_page()
+        page.set_content(f"<!doctype html><html><head><style>{css}</style></head><body>{body}</body></html>")
+        styles.append(page.evaluate(_COMPUTED_STYLES_SCRIPT))
+        page.close()
+    assert len(styles[0]) > 500
+    different = [index for index, (full, kept) in enumerate(zip(*styles)) if full != kept]
+    assert different == []
+
+
+def _plugin_css() -> str:
+    import mkdocs_jupyter
+
+    assets = Path(mkdocs_jupyter.__file__).parent / "templates" / "mkdocs_html" / "assets"
+    return (assets / "index.css").read_text(encoding="utf-8") + (assets / "theme-light.css").read_text(encoding="utf-8")
+
+
+# Every computed property of every element in the body, one string per
+# element, sorted by name (custom properties come in no fixed order).
+_COMPUTED_STYLES_SCRIPT = """
+() => Array.from(document.body.querySelectorAll("*"), (element) => {
+  const style = getComputedStyle(element);
+  return Array.from(style, (name) => name + ":" + style.getPropertyValue(name)).sort().join(";");
+})
+"""
+
+
 # Contrast ratio (WCAG 2.x) of each highlighted token against the code block's background.
 _CONTRAST_SCRIPT = """
 () => {
