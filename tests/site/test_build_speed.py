@@ -367,7 +367,13 @@ def printed_site(tmp_path, monkeypatch):
         return written
 
     monkeypatch.setattr(cheatsheets, "_print_with_chromium", fake_print)
-    monkeypatch.setattr(cheatsheets, "_combine", lambda folder, sheets: folder / "all.pdf")
+    def fake_combine(folder, sheets):
+        printed.append("combined")
+        target = folder / cheatsheets.pdf_name("all-cheatsheets", "a4")
+        target.write_bytes(b"combined pdf")
+        return target
+
+    monkeypatch.setattr(cheatsheets, "_combine", fake_combine)
     monkeypatch.setattr(cheatsheets, "chromium_path", lambda: sys.executable)
     sheet = cheatsheets.Sheet(id="sheet", title="Sheet", intro="", sections=(), page="cheatsheets/sheet.md")
     return site, {"sheet": sheet}, printed
@@ -377,9 +383,11 @@ def test_sheet_pdf_reused_when_unchanged(printed_site, tmp_path):
     site, sheets, printed = printed_site
     cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
     (site / "cheatsheets" / "pdf" / "sheet-a4.pdf").unlink()
+    (site / "cheatsheets" / "pdf" / "all-cheatsheets-a4.pdf").unlink()
     cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
-    assert printed == ["sheet"]
+    assert printed == ["sheet", "combined"]
     assert (site / "cheatsheets" / "pdf" / "sheet-a4.pdf").read_bytes() == b"pdf of sheet on a4"
+    assert (site / "cheatsheets" / "pdf" / "all-cheatsheets-a4.pdf").read_bytes() == b"combined pdf"
 
 
 def test_sheet_pdf_reprinted_after_css_edit(printed_site, tmp_path):
@@ -387,7 +395,7 @@ def test_sheet_pdf_reprinted_after_css_edit(printed_site, tmp_path):
     cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
     (site / "assets" / "style.css").write_text("body { color: navy; }")
     cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
-    assert printed == ["sheet", "sheet"]
+    assert printed == ["sheet", "combined", "sheet", "combined"]
 
 
 def test_sheet_pdf_reprinted_after_page_edit(printed_site, tmp_path):
@@ -395,14 +403,14 @@ def test_sheet_pdf_reprinted_after_page_edit(printed_site, tmp_path):
     cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
     (site / "cheatsheets" / "sheet" / "index.html").write_text('<link rel="stylesheet" href="../../assets/style.css"><p>new rule</p>')
     cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
-    assert printed == ["sheet", "sheet"]
+    assert printed == ["sheet", "combined", "sheet", "combined"]
 
 
 def test_sheet_pdf_always_printed_without_cache(printed_site):
     site, sheets, printed = printed_site
     cheatsheets.print_sheets(site, sheets)
     cheatsheets.print_sheets(site, sheets)
-    assert printed == ["sheet", "sheet"]
+    assert printed == ["sheet", "combined", "sheet", "combined"]
 
 
 def test_timing_record_rows_for_page():
@@ -421,3 +429,41 @@ def test_timing_record_rows_for_page():
     ]
     assert record["builds"][0]["cpu_seconds"] == 16.4
     assert record["machine"]["cpus"] >= 1
+
+
+def test_signature_cache_formats_each_signature_once(tmp_path):
+    from tools.mkdocs_hooks import SignatureCache
+
+    calls = []
+
+    def formatter(code, line_length):
+        calls.append((code, line_length))
+        return code.upper()
+
+    path = tmp_path / "signatures.json"
+    cached = SignatureCache(path).wrap(formatter)
+    assert cached("def f(x): ...", 60) == "DEF F(X): ..."
+    assert cached("def f(x): ...", 60) == "DEF F(X): ..."
+    # A new build (a new cache object) reads the file instead of formatting.
+    assert SignatureCache(path).wrap(formatter)("def f(x): ...", 60) == "DEF F(X): ..."
+    assert calls == [("def f(x): ...", 60)]
+    cached("def f(x): ...", 40)
+    assert calls[-1] == ("def f(x): ...", 40)
+
+
+def test_signature_cache_wraps_mkdocstrings_formatter(monkeypatch):
+    from mkdocstrings_handlers.python._internal import rendering
+
+    from tools import mkdocs_hooks
+
+    monkeypatch.setattr(rendering, "_get_formatter", rendering._get_formatter)
+    mkdocs_hooks._install_signature_cache()
+    assert getattr(rendering._get_formatter, "_guide_cached", False), "mkdocstrings-python moved _get_formatter"
+
+
+def test_installed_distributions_carry_versions():
+    from importlib.metadata import version
+
+    from tools.mkdocs_hooks import _installed_distributions
+
+    assert f"numpy-{version('numpy')}.dist-info" in _installed_distributions()
