@@ -36,6 +36,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,7 @@ def on_startup(command, dirty):
     # from looking for a display, and the cache keeps trained models between builds.
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("MEDGUIDE_CACHE_DIR", str(CACHE_ROOT / "medguide"))
+    _show_checksum_warnings_once()
     _install_block_cache()
     _install_signature_cache()
 
@@ -90,6 +92,30 @@ def on_config(config):
     _placed.clear()
     _block_cache.start_build()
     return config
+
+
+def _show_checksum_warnings_once() -> None:
+    """Log each distinct ChecksumWarning once per build process.
+
+    medguide points the warning at the caller's line, and each code block is
+    a module of its own, so Python's "once" and "default" filters would still
+    log it for every block that loads the file: 42 copies of two messages.
+    The category is matched by name because importing medguide imports torch.
+    """
+    show = warnings.showwarning
+    if getattr(show, "_guide_once", False):
+        return
+    shown: set[str] = set()
+
+    def show_once(message, category, filename, lineno, file=None, line=None):
+        if category.__name__ == "ChecksumWarning":
+            if str(message) in shown:
+                return
+            shown.add(str(message))
+        show(message, category, filename, lineno, file, line)
+
+    show_once._guide_once = True
+    warnings.showwarning = show_once
 
 
 def _public_url(config) -> str:

@@ -467,3 +467,23 @@ def test_installed_distributions_carry_versions():
     from tools.mkdocs_hooks import _installed_distributions
 
     assert f"numpy-{version('numpy')}.dist-info" in _installed_distributions()
+
+
+def test_build_logs_each_checksum_warning_once(monkeypatch):
+    import warnings
+
+    from medguide.exceptions import ChecksumWarning
+    from tools import mkdocs_hooks
+
+    shown = []
+    monkeypatch.setattr(warnings, "showwarning", lambda message, category, *args, **kwargs: shown.append(str(message)))
+    mkdocs_hooks._show_checksum_warnings_once()
+    block = "import warnings\nwarnings.warn(message, category)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        for index, message in enumerate(["a.npz has MD5 1", "a.npz has MD5 1", "b.npz has MD5 2", "other"]):
+            category = UserWarning if message == "other" else ChecksumWarning
+            # Each code block of a page runs as a module of its own.
+            exec(compile(block, f"<code block {index}>", "exec"), {"message": message, "category": category})
+            exec(compile(block, f"<code block {index}b>", "exec"), {"message": message, "category": category})
+    assert shown == ["a.npz has MD5 1", "b.npz has MD5 2", "other", "other"]
