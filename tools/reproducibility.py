@@ -10,7 +10,9 @@ purpose in what a careful snippet must not depend on:
   block, so a block that draws from a generator it did not seed shows up.
 
 From every page the script extracts the text of preformatted blocks (code
-and its output) and of tables, and a SHA-256 digest of every embedded figure.
+and its output) and of tables, and the SHA-256 digest and alt text of every
+embedded figure. The alt text counts because page code writes computed
+numbers into it, such as an AUROC and its interval.
 It prints each difference and exits with status 1 when there is any. It
 writes a JSON summary (default ``docs/about/reproducibility.json``) with the
 determinism settings the site relies on, for the "How this site is built"
@@ -57,13 +59,13 @@ DETERMINISM = {
         "tools/reproducibility.py builds the site twice from empty caches with different "
         "PYTHONHASHSEED values and different states of the global random generators before "
         "every code block, and compares the text of every code output and table and the "
-        "digest of every figure."
+        "digest and alt text of every figure."
     ),
 }
 
 
 class PageValues(html.parser.HTMLParser):
-    """Text of the ``<pre>`` blocks and tables of one HTML page, and digests of its embedded images."""
+    """Text of the ``<pre>`` blocks and tables of one HTML page, and the digest and alt text of its embedded images."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -80,9 +82,11 @@ class PageValues(html.parser.HTMLParser):
         elif tag in ("td", "th") and self._open:
             self._text.append("| ")
         if tag == "img":
-            source = dict(attrs).get("src") or ""
+            attributes = dict(attrs)
+            source = attributes.get("src") or ""
             if source.startswith("data:"):
-                self.figures.append(hashlib.sha256(source.encode()).hexdigest()[:16])
+                self.figures.append(f"figure sha256 {hashlib.sha256(source.encode()).hexdigest()[:16]}")
+                self.figures.append(f"figure alt {attributes.get('alt') or ''}")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("pre", "table") and self._open:
@@ -102,7 +106,7 @@ class PageValues(html.parser.HTMLParser):
     def lines(self) -> list[str]:
         """Return the extracted values as lines, figures last."""
         lines = [line.rstrip() for block in self.blocks for line in block.splitlines()]
-        return lines + [f"figure sha256 {digest}" for digest in self.figures]
+        return lines + self.figures
 
 
 def page_values(site_dir: Path) -> dict[str, list[str]]:

@@ -312,14 +312,16 @@ def test_page_values_extracts_outputs_and_tables():
     parser.feed(
         "<p>prose 1.0</p><pre><code>AUROC 0.81\n95% CI 0.7</code></pre>"
         "<table><tr><th>a</th></tr><tr><td>0.5</td></tr></table>"
-        '<img src="data:image/svg+xml;base64,AAAA"><img src="logo.png">'
+        '<img src="data:image/svg+xml;base64,AAAA" alt="ROC curve, AUROC 0.81"><img src="logo.png" alt="logo">'
     )
     lines = parser.lines()
     assert lines[:2] == ["AUROC 0.81", "95% CI 0.7"]
     assert lines[2:4] == ["| a", "| 0.5"]
-    assert lines[-1].startswith("figure sha256 ")
+    assert lines[-2].startswith("figure sha256 ")
+    assert lines[-1] == "figure alt ROC curve, AUROC 0.81"
     assert not any("prose" in line for line in lines)
-    assert sum(line.startswith("figure") for line in lines) == 1
+    assert sum(line.startswith("figure sha256") for line in lines) == 1
+    assert not any("logo" in line for line in lines)
 
 
 def test_compare_sites_reports_each_difference():
