@@ -348,6 +348,43 @@ def test_two_builds_expose_unseeded_draws(tmp_path):
     assert "| a | 1" in first["index.html"]
 
 
+def write_summary(path, pages_differing):
+    summary = {
+        "date": "2026-01-02T03:04:05+00:00",
+        "machine": {"cpus": 2, "processor": "x86_64", "system": "Linux 6.1", "python": "3.11.7"},
+        "libraries": {"torch": "2.5.1"},
+        "command": "python -m tools.reproducibility",
+        "build_settings": list(reproducibility.BUILD_SETTINGS),
+        "pages": 96,
+        "lines_compared": 3742,
+        "pages_differing": pages_differing,
+        "determinism": reproducibility.DETERMINISM,
+    }
+    path.write_text(json.dumps(summary))
+    return path
+
+
+def test_summary_markdown_without_differences(tmp_path):
+    text = reproducibility.summary_markdown(write_summary(tmp_path / "summary.json", []))
+    assert text.startswith("Last checked on 2026-01-02 with `python -m tools.reproducibility`")
+    assert "Python 3.11.7, torch 2.5.1" in text
+    assert "`PYTHONHASHSEED=1 GUIDE_PERTURB_SEED=1` and `PYTHONHASHSEED=2 GUIDE_PERTURB_SEED=2`" in text
+    assert "the same 3742 lines" in text
+    assert "all 96 pages" in text
+    for title in ("Seeds", "Training", "Figures"):
+        assert f"\n{title}\n:   " in text
+
+
+def test_summary_markdown_lists_differing_pages(tmp_path):
+    text = reproducibility.summary_markdown(write_summary(tmp_path / "summary.json", ["metrics/auroc/index.html"]))
+    assert "1 of 96 pages differed: `metrics/auroc/index.html`." in text
+    assert "They showed the same" not in text
+
+
+def test_summary_markdown_before_first_run(tmp_path):
+    assert reproducibility.summary_markdown(tmp_path / "missing.json").startswith("Not checked yet")
+
+
 @pytest.fixture
 def printed_site(tmp_path, monkeypatch):
     """A built site with one cheat sheet page and its stylesheet; Chromium and pypdf replaced by counters."""
