@@ -10,7 +10,9 @@ purpose in what a careful snippet must not depend on:
   block, so a block that draws from a generator it did not seed shows up.
 
 From every page the script extracts the text of preformatted blocks (code
-and its output) and of tables, and a SHA-256 digest of every embedded figure.
+and its output) and of tables, and the SHA-256 digest and alt text of every
+embedded figure. The alt text counts because page code writes computed
+numbers into it, such as an AUROC and its interval.
 It prints each difference and exits with status 1 when there is any. It
 writes a JSON summary (default ``docs/about/reproducibility.json``) with the
 determinism settings the site relies on, for the "How this site is built"
@@ -30,6 +32,7 @@ import json
 import shutil
 import sys
 import tempfile
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from tools.build_timing import build_environment, copy_repository, machine_description, run_build
@@ -37,12 +40,15 @@ from tools.build_timing import build_environment, copy_repository, machine_descr
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "about" / "reproducibility.json"
 
+# The summary records the versions of these libraries, because a new version can change a computed number.
+LIBRARIES = ("numpy", "scipy", "scikit-learn", "torch", "matplotlib")
+
 # Settings of the two builds: what a reproducible snippet must not depend on.
 BUILD_SETTINGS = ({"PYTHONHASHSEED": "1", "GUIDE_PERTURB_SEED": "1"}, {"PYTHONHASHSEED": "2", "GUIDE_PERTURB_SEED": "2"})
 
 DETERMINISM = {
     "seeds": (
-        "Snippets seed every random step explicitly, which the check below tests: scikit-learn "
+        "Snippets seed every random step explicitly: scikit-learn "
         "estimators and splitters get random_state, NumPy draws come from numpy.random.default_rng(seed), and "
         "models are built after medguide.set_seed(seed), which seeds torch and NumPy's legacy "
         "generator. medguide.fit seeds its own run."
@@ -57,13 +63,13 @@ DETERMINISM = {
         "tools/reproducibility.py builds the site twice from empty caches with different "
         "PYTHONHASHSEED values and different states of the global random generators before "
         "every code block, and compares the text of every code output and table and the "
-        "digest of every figure."
+        "digest and alt text of every figure."
     ),
 }
 
 
 class PageValues(html.parser.HTMLParser):
-    """Text of the ``<pre>`` blocks and tables of one HTML page, and digests of its embedded images."""
+    """Text of the ``<pre>`` blocks and tables of one HTML page, and the digest and alt text of its embedded images."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -80,9 +86,11 @@ class PageValues(html.parser.HTMLParser):
         elif tag in ("td", "th") and self._open:
             self._text.append("| ")
         if tag == "img":
-            source = dict(attrs).get("src") or ""
+            attributes = dict(attrs)
+            source = attributes.get("src") or ""
             if source.startswith("data:"):
-                self.figures.append(hashlib.sha256(source.encode()).hexdigest()[:16])
+                self.figures.append(f"figure sha256 {hashlib.sha256(source.encode()).hexdigest()[:16]}")
+                self.figures.append(f"figure alt {attributes.get('alt') or ''}")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("pre", "table") and self._open:
@@ -102,7 +110,7 @@ class PageValues(html.parser.HTMLParser):
     def lines(self) -> list[str]:
         """Return the extracted values as lines, figures last."""
         lines = [line.rstrip() for block in self.blocks for line in block.splitlines()]
-        return lines + [f"figure sha256 {digest}" for digest in self.figures]
+        return lines + self.figures
 
 
 def page_values(site_dir: Path) -> dict[str, list[str]]:
@@ -139,6 +147,46 @@ def build_twice(source: Path, workdir: Path, allow_failure: bool = False) -> lis
     return sites
 
 
+def library_versions() -> dict[str, str]:
+    """Return the installed version of each library in ``LIBRARIES``, or "not installed"."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def summary_markdown(summary_path: Path = OUTPUT) -> str:
+    """Render the JSON summary for the page "How this site is built and checked", or a note that the check has not run."""
+    if not summary_path.is_file():
+        display_path = summary_path.relative_to(ROOT) if summary_path.is_relative_to(ROOT) else summary_path
+        return f"Not checked yet: run `python -m tools.reproducibility --output {display_path}` to write the summary."
+
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    machine = summary["machine"]
+    software = [f"Python {machine['python']}"] + [f"{name} {number}" for name, number in summary.get("libraries", {}).items()]
+    builds = " and ".join("`" + " ".join(f"{name}={value}" for name, value in build.items()) + "`" for build in summary["build_settings"])
+    differing = summary["pages_differing"]
+    if differing:
+        result = f"{len(differing)} of {summary['pages']} pages differed: " + ", ".join(f"`{page}`" for page in differing) + "."
+    else:
+        result = f"They showed the same {summary['lines_compared']} lines of code output, tables and figures on all {summary['pages']} pages."
+    lines = [
+        (
+            f"Last checked on {summary['date'][:10]} with `{summary['command']}` on {machine['cpus']} CPUs "
+            f"({machine['processor']}, {machine['system']}) with {', '.join(software)}. "
+            f"The two builds ran with {builds}. {result}"
+        ),
+        "",
+    ]
+    titles = {"seeds": "Seeds", "torch": "Training", "figures": "Figures"}
+    for key, title in titles.items():
+        lines += [title, f":   {summary['determinism'][key]}", ""]
+    return "\n".join(lines).rstrip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=Path, default=OUTPUT, help="JSON summary to write (default: %(default)s)")
@@ -163,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_description(),
+        "libraries": library_versions(),
         "command": "python -m tools.reproducibility",
         "build_settings": BUILD_SETTINGS,
         "pages": len(first),

@@ -312,14 +312,16 @@ def test_page_values_extracts_outputs_and_tables():
     parser.feed(
         "<p>prose 1.0</p><pre><code>AUROC 0.81\n95% CI 0.7</code></pre>"
         "<table><tr><th>a</th></tr><tr><td>0.5</td></tr></table>"
-        '<img src="data:image/svg+xml;base64,AAAA"><img src="logo.png">'
+        '<img src="data:image/svg+xml;base64,AAAA" alt="ROC curve, AUROC 0.81"><img src="logo.png" alt="logo">'
     )
     lines = parser.lines()
     assert lines[:2] == ["AUROC 0.81", "95% CI 0.7"]
     assert lines[2:4] == ["| a", "| 0.5"]
-    assert lines[-1].startswith("figure sha256 ")
+    assert lines[-2].startswith("figure sha256 ")
+    assert lines[-1] == "figure alt ROC curve, AUROC 0.81"
     assert not any("prose" in line for line in lines)
-    assert sum(line.startswith("figure") for line in lines) == 1
+    assert sum(line.startswith("figure sha256") for line in lines) == 1
+    assert not any("logo" in line for line in lines)
 
 
 def test_compare_sites_reports_each_difference():
@@ -344,6 +346,43 @@ def test_two_builds_expose_unseeded_draws(tmp_path):
     assert all("unseeded" in line for line in changed)
     assert any("seeded 0.844" in line for line in first["index.html"])
     assert "| a | 1" in first["index.html"]
+
+
+def write_summary(path, pages_differing):
+    summary = {
+        "date": "2026-01-02T03:04:05+00:00",
+        "machine": {"cpus": 2, "processor": "x86_64", "system": "Linux 6.1", "python": "3.11.7"},
+        "libraries": {"torch": "2.5.1"},
+        "command": "python -m tools.reproducibility",
+        "build_settings": list(reproducibility.BUILD_SETTINGS),
+        "pages": 96,
+        "lines_compared": 3742,
+        "pages_differing": pages_differing,
+        "determinism": reproducibility.DETERMINISM,
+    }
+    path.write_text(json.dumps(summary))
+    return path
+
+
+def test_summary_markdown_without_differences(tmp_path):
+    text = reproducibility.summary_markdown(write_summary(tmp_path / "summary.json", []))
+    assert text.startswith("Last checked on 2026-01-02 with `python -m tools.reproducibility`")
+    assert "Python 3.11.7, torch 2.5.1" in text
+    assert "`PYTHONHASHSEED=1 GUIDE_PERTURB_SEED=1` and `PYTHONHASHSEED=2 GUIDE_PERTURB_SEED=2`" in text
+    assert "the same 3742 lines" in text
+    assert "all 96 pages" in text
+    for title in ("Seeds", "Training", "Figures"):
+        assert f"\n{title}\n:   " in text
+
+
+def test_summary_markdown_lists_differing_pages(tmp_path):
+    text = reproducibility.summary_markdown(write_summary(tmp_path / "summary.json", ["metrics/auroc/index.html"]))
+    assert "1 of 96 pages differed: `metrics/auroc/index.html`." in text
+    assert "They showed the same" not in text
+
+
+def test_summary_markdown_before_first_run(tmp_path):
+    assert reproducibility.summary_markdown(tmp_path / "missing.json").startswith("Not checked yet")
 
 
 @pytest.fixture
