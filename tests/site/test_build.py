@@ -147,6 +147,9 @@ def test_api_page_lists_every_public_name(built_site):
     documented = {anchor.rsplit(".", 1)[-1] for anchor in anchors}
     missing = sorted(set(medguide.__all__) - documented)
     assert missing == [], f"public names without an entry on the API page: {missing}"
+    # A module split over several pages documents each name on one of them only.
+    ids = re.findall(r'id="(medguide\.[\w.]+)"', pages)
+    assert sorted({anchor for anchor in ids if ids.count(anchor) > 1}) == []
 
 
 def test_no_code_imports_torchvision():
