@@ -442,15 +442,24 @@ def report_markdown(report_path: Path = REPORT_PATH) -> str:
 def build_timing_markdown(timing_path: Path = BUILD_TIMING_PATH) -> str:
     """Render the build-time table from its JSON file, or a note that it has not been measured yet."""
     if not timing_path.is_file():
-        # TODO: no script writes this file yet. The name and the "rows" layout are a proposal.
-        return f"Not measured yet: this section shows `{_display_path(timing_path)}` once the build-timing script writes it."
+        return f"Not measured yet: this section shows `{_display_path(timing_path)}` once `python -m tools.build_timing` writes it."
 
     timing = json.loads(timing_path.read_text(encoding="utf-8"))
     rows = timing.get("rows", [])
     if not rows:
         return f"`{_display_path(timing_path)}` has no rows."
+    machine = timing.get("machine", {})
+    targets = timing.get("targets_seconds", {})
+    intro = (
+        f"Measured on {timing.get('date', 'an unknown date')[:16].replace('T', ' ')} UTC with "
+        f"`{timing.get('command', 'python -m tools.build_timing')}`, on {machine.get('cpus', '?')} CPUs "
+        f"({machine.get('system', 'unknown system')}, Python {machine.get('python', '?')}). "
+        "Every build runs in a temporary copy of the repository. "
+    )
+    if targets:
+        intro += "Targets: " + ", ".join(f"{step} at most {seconds:g} s" for step, seconds in targets.items()) + "."
     columns = list(rows[0])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines = [intro, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(row.get(column, "")) for column in columns) + " |" for row in rows]
     return "\n".join(lines)
 

@@ -526,3 +526,21 @@ def test_build_logs_each_checksum_warning_once(monkeypatch):
             exec(compile(block, f"<code block {index}>", "exec"), {"message": message, "category": category})
             exec(compile(block, f"<code block {index}b>", "exec"), {"message": message, "category": category})
     assert shown == ["a.npz has MD5 1", "b.npz has MD5 2", "other", "other"]
+
+
+def test_build_timing_markdown_names_date_machine_and_targets(tmp_path):
+    from tools.quality import build_timing_markdown
+
+    path = tmp_path / "timing.json"
+    times = [build_timing.BuildTime("cold", 95.0, 120.0, 59, 59, 0, 0, "")]
+    record = {
+        **build_timing.timing_record(times),
+        "date": "2026-12-04T23:40:00+00:00",
+        "machine": {"cpus": 2, "system": "Linux 6", "python": "3.11.7"},
+    }
+    path.write_text(json.dumps(record))
+    text = build_timing_markdown(path)
+    assert "2026-12-04 23:40 UTC" in text
+    assert "on 2 CPUs" in text
+    assert "cold at most 180 s, prose edit at most 5 s" in text
+    assert "| cold | 95.0 |" in text
