@@ -276,12 +276,12 @@ def _prune_rules(rules: list, tokens: set[str]) -> list:
                 prelude = tinycss2.serialize(rule.prelude).strip()
                 kept.append(f"@{rule.at_keyword} {prelude}{{{''.join(_serialize(child) for child in inner)}}}")
         elif rule.type == "at-rule":
-            kept.append(rule)  # @font-face, @keyframes and the like: few and small
+            kept.append(rule)  # @font-face, @keyframes and the like are few and small.
     return kept
 
 
 def _without_repeats(rules: list) -> list:
-    # The plugin inlines its light theme twice; of two identical rules the
+    # The plugin inlines its light theme twice. Of two identical rules the
     # later one decides the cascade, so the earlier one can go.
     texts = [_serialize(rule) for rule in rules]
     last = {text: index for index, text in enumerate(texts)}
