@@ -223,10 +223,12 @@ _ATTRIBUTE = re.compile(r"""([\w:-]+)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
 _PSEUDO = re.compile(r"::?[\w-]+(?:\((?:[^()]|\([^()]*\))*\))?")
 _ATTRIBUTE_SELECTOR = re.compile(r"\[\s*([\w-]+)[^\]]*\]")
 _CLASS_OR_ID = re.compile(r"([.#])((?:\\.|[\w-])+)")
-_TYPE = re.compile(r"(?:^|[\s>+~(])([a-zA-Z][\w-]*)")
+_TYPE_AT_START = re.compile(r"[a-zA-Z][\w-]*")
+_COMBINATOR = re.compile(r"\s*[>+~]\s*|\s+")
+_ROOT = re.compile(r"(?<![\w-]):root\b")
 # Selectors of the document or the page chrome outside the notebook, which
 # the notebook's own HTML cannot show.
-_ALWAYS_KEPT = {"html", "body", "root"}
+_ALWAYS_KEPT = {"html", "body"}
 
 
 def _page_tokens(html_text: str) -> set[str]:
@@ -246,21 +248,30 @@ def _page_tokens(html_text: str) -> set[str]:
 
 
 def _selector_can_match(selector: str, tokens: set[str]) -> bool:
-    """Whether every class, id, type and attribute that ``selector`` requires occurs somewhere in the page."""
-    plain = _PSEUDO.sub("", selector)
-    required = {"[" + name.lower() for name in _ATTRIBUTE_SELECTOR.findall(plain)}
-    plain = _ATTRIBUTE_SELECTOR.sub("", plain)
-    required.update(kind + name.replace("\\", "") for kind, name in _CLASS_OR_ID.findall(plain))
-    plain = _CLASS_OR_ID.sub("", plain)
-    types = {name.lower() for name in _TYPE.findall(plain)}
-    first, _, rest = selector.strip().partition(" ")
-    if first.startswith(":root") or first.lower().startswith(tuple(_ALWAYS_KEPT - {"root"})):
+    """Return whether the element ``selector`` selects can be in the page: its classes, id, type and attributes all occur there.
+
+    Only the rightmost compound selector is checked, because the others may
+    match ancestors outside the notebook, such as Material's
+    ``[data-md-color-scheme=slate]`` on the body.
+    """
+    marked = _ROOT.sub(" html", selector)  # :root is the html element
+    plain = _PSEUDO.sub("", marked)
+    plain = _ATTRIBUTE_SELECTOR.sub(lambda match: "[" + match.group(1).lower(), plain)
+    compounds = [compound for compound in _COMBINATOR.split(plain.strip()) if compound]
+    if not compounds:
         return True
-    # Further right, as in the plugin's ".jupyter-wrapper :root", html, body
-    # and :root cannot match an element inside the notebook.
-    if ":root" in rest or types & _ALWAYS_KEPT:
-        return False
-    return (required | types) <= tokens
+    types = [_TYPE_AT_START.match(compound) for compound in compounds]
+    types = [match.group(0).lower() if match else "" for match in types]
+    if any(name in _ALWAYS_KEPT for name in types[1:]):
+        return False  # html or body below another element, as in the plugin's ".jupyter-wrapper :root"
+    if len(compounds) == 1 and types[0] in _ALWAYS_KEPT:
+        return True  # the document's own elements, outside the notebook
+    subject = compounds[-1]
+    required = set(re.findall(r"\[[\w-]+", subject))
+    required.update(kind + name.replace("\\", "") for kind, name in _CLASS_OR_ID.findall(subject))
+    if types[-1]:
+        required.add(types[-1])
+    return required <= tokens
 
 
 def _prune_rules(rules: list, tokens: set[str]) -> list:
