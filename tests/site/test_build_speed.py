@@ -544,3 +544,26 @@ def test_build_timing_markdown_names_date_machine_and_targets(tmp_path):
     assert "on 2 CPUs" in text
     assert "cold at most 180 s, prose edit at most 5 s" in text
     assert "| cold | 95.0 |" in text
+
+
+def test_serve_rebuild_reruns_no_block(tmp_path):
+    repo = make_mini_site(tmp_path)
+    first = build(repo)
+    assert first.ran, "the first build runs the blocks"
+    env = {
+        **build_timing.build_environment(repo),
+        "MINI_RUN_LOG": str(tmp_path / "runs.log"),
+        "MEDGUIDE_DATA_DIR": str(tmp_path / "data"),
+    }
+    timed = build_timing.time_serve_rebuild(repo, "docs/index.md", env=env, timeout=120)
+    assert timed.step == "prose edit, serve"
+    assert timed.changed_file == "docs/index.md"
+    assert 0 < timed.seconds < 60
+    assert (timed.ran, timed.cached) == (0, timed.blocks)
+    assert timed.blocks == first.report["blocks"]
+    assert build_timing.PROSE_EDIT in (repo / "docs" / "index.md").read_text()
+
+
+def test_serve_rebuild_names_a_missing_page(tmp_path):
+    with pytest.raises(FileNotFoundError, match="docs/missing.md"):
+        build_timing.time_serve_rebuild(tmp_path, "docs/missing.md")
