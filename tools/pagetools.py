@@ -14,8 +14,10 @@ matplotlib.rcParams["svg.hashsalt"] = "getting-it-right"  # stable ids, so two b
 def figure_html(fig, alt: str, caption: str | None = None) -> str:
     """Return ``fig`` as an ``<img>`` holding SVG data, with alt text and its size.
 
-    The image is embedded in the page, so it loads from no other file or
-    host, and its width and height attributes keep the layout from shifting.
+    The figure travels as data in the block's printed output, which the build
+    caches as text. The build hook then writes it to a file of the site
+    (``assets/figures/``) and links the image to it, so it loads from no
+    other host. The width and height attributes keep the layout from shifting.
     """
     if not alt or not alt.strip():
         raise ValueError("figure_html: `alt` must describe the figure for readers who cannot see it.")

@@ -91,6 +91,10 @@ class PageValues(html.parser.HTMLParser):
             if source.startswith("data:"):
                 self.figures.append(f"figure sha256 {hashlib.sha256(source.encode()).hexdigest()[:16]}")
                 self.figures.append(f"figure alt {attributes.get('alt') or ''}")
+            elif "assets/figures/" in source:
+                # The build names each figure file after the SHA-256 of its content.
+                self.figures.append(f"figure file {source.rsplit('/', 1)[-1]}")
+                self.figures.append(f"figure alt {attributes.get('alt') or ''}")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("pre", "table") and self._open:

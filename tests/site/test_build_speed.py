@@ -324,6 +324,12 @@ def test_page_values_extracts_outputs_and_tables():
     assert not any("logo" in line for line in lines)
 
 
+def test_page_values_names_figure_files():
+    parser = reproducibility.PageValues()
+    parser.feed('<img src="../../assets/figures/0123abcd.svg" alt="ROC curve, AUROC 0.81">')
+    assert parser.lines() == ["figure file 0123abcd.svg", "figure alt ROC curve, AUROC 0.81"]
+
+
 def test_compare_sites_reports_each_difference():
     first = {"a.html": ["AUROC 0.81"], "b.html": ["x"], "only1.html": []}
     second = {"a.html": ["AUROC 0.82"], "b.html": ["x"], "only2.html": []}
@@ -567,3 +573,22 @@ def test_serve_rebuild_reruns_no_block(tmp_path):
 def test_serve_rebuild_names_a_missing_page(tmp_path):
     with pytest.raises(FileNotFoundError, match="docs/missing.md"):
         build_timing.time_serve_rebuild(tmp_path, "docs/missing.md")
+
+
+def test_embedded_figures_move_to_files(tmp_path):
+    import base64
+
+    from tools import mkdocs_hooks
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    data = base64.b64encode(svg).decode()
+    page = f'<p>x</p><figure class="guide-figure"><img src="data:image/svg+xml;base64,{data}" alt="a figure" width="10" height="10"></figure>'
+    moved = mkdocs_hooks._move_figures_out(page, "metrics/auroc/", tmp_path)
+    files = list((tmp_path / "assets" / "figures").iterdir())
+    assert [path.read_bytes() for path in files] == [svg]
+    assert f'<img src="../../assets/figures/{files[0].name}" alt="a figure"' in moved
+    assert "data:" not in moved
+    # The same figure on another page reuses the file.
+    again = mkdocs_hooks._move_figures_out(page, "", tmp_path)
+    assert f'src="assets/figures/{files[0].name}"' in again
+    assert len(list((tmp_path / "assets" / "figures").iterdir())) == 1
