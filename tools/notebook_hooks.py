@@ -2,8 +2,8 @@
 
 The hooks add what mkdocs-jupyter 0.26.3 lacks:
 
-- clear its output cache when medguide or a library that the notebooks use
-  changes, because the plugin keys the cache on the notebook file and its own
+- clear its output cache when medguide, a data file or an installed
+  library changes, because the plugin keys the cache on the notebook file and its own
   options only;
 - remove the MathJax and Mermaid loaders that nbconvert's template puts on
   every notebook page, because both fetch from a CDN (the notebooks use
@@ -30,7 +30,6 @@ import logging
 import os
 import re
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import tinycss2
@@ -49,8 +48,6 @@ COLAB_URL = "https://colab.research.google.com/github/getting-it-right/medguide/
 SOLUTION_TAG = "solution"
 SETUP_TAG = "colab-setup"
 STAMP_FILE = "medguide-stamp.txt"
-# Libraries whose version changes what the notebooks print.
-_LIBRARIES = ("numpy", "scipy", "scikit-learn", "torch", "captum", "medmnist", "matplotlib")
 
 # Blocks of nbconvert's lab template (nbconvert 7.17) that load scripts from cdnjs.
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.DOTALL)
@@ -126,21 +123,20 @@ def on_page_content(html_text, page, config, files):
 
 
 def _code_stamp() -> str:
-    """Return a hash of medguide's source, the data files and the versions of the libraries the notebooks use."""
+    """Return a hash of medguide's source, the data files and the installed distributions with their versions."""
     # medguide/cache.py is loaded on its own: `import medguide` would import
     # torch, which costs several seconds on every build.
-    from tools.mkdocs_hooks import _load_cache_module
+    from tools.mkdocs_hooks import _installed_distributions, _load_cache_module
 
     digest = hashlib.sha256(_load_cache_module().code_fingerprint().encode())
     data_dir = Path(os.environ.get("MEDGUIDE_DATA_DIR") or Path.home() / ".medmnist").expanduser()
     for data_file in sorted(data_dir.glob("*.npz")):
         stat = data_file.stat()
         digest.update(f"{data_file.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    for name in _LIBRARIES:
-        try:
-            digest.update(f"{name}=={version(name)}".encode())
-        except PackageNotFoundError:
-            digest.update(f"{name} missing".encode())
+    # Any installed distribution counts, as in the key of the page code blocks:
+    # listing their folders is faster than asking importlib.metadata for the
+    # versions of the few libraries the notebooks import.
+    digest.update("\n".join(_installed_distributions()).encode())
     return digest.hexdigest()
 
 
