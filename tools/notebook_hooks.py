@@ -17,8 +17,9 @@ The hooks add what mkdocs-jupyter 0.26.3 lacks:
   colours reach only 3.4 to 4.4:1 on Material's code background;
 - keep only the CSS rules that can apply to the notebook. The plugin inlines
   the stylesheet of the whole JupyterLab interface, about 590 KB, in every
-  notebook page; the browser must match all of it against every element, and
-  Lighthouse's mobile performance score fell to 82-90 on these pages. See
+  notebook page. The browser must match all of it against every element, and
+  Lighthouse's mobile performance score fell to 82-90 on these pages. The
+  rules are pruned against the whole page, Material's part included; see
   :func:`prune_css`.
 """
 
@@ -119,7 +120,13 @@ def on_page_content(html_text, page, config, files):
 
     html_text = _fold_solutions(html_text, page.file.src_uri)
     html_text = _add_links(html_text, page)
-    return _code_colour_style() + _prune_styles(html_text)
+    return _code_colour_style() + html_text
+
+
+def on_post_page(output, page, config):
+    # The whole page is known only now, with Material's classes and the body
+    # attributes that the notebook's dark-scheme rules select on.
+    return _prune_styles(output) if _is_notebook(page) else output
 
 
 def _code_stamp() -> str:
@@ -244,12 +251,7 @@ def _page_tokens(html_text: str) -> set[str]:
 
 
 def _selector_can_match(selector: str, tokens: set[str]) -> bool:
-    """Return whether the element ``selector`` selects can be in the page: its classes, id, type and attributes all occur there.
-
-    Only the rightmost compound selector is checked, because the others may
-    match ancestors outside the notebook, such as Material's
-    ``[data-md-color-scheme=slate]`` on the body.
-    """
+    """Return whether every class, id, type and attribute that ``selector`` requires occurs somewhere in the page."""
     marked = _ROOT.sub(" html", selector)  # :root is the html element
     plain = _PSEUDO.sub("", marked)
     plain = _ATTRIBUTE_SELECTOR.sub(lambda match: "[" + match.group(1).lower(), plain)
@@ -261,12 +263,11 @@ def _selector_can_match(selector: str, tokens: set[str]) -> bool:
     if any(name in _ALWAYS_KEPT for name in types[1:]):
         return False  # html or body below another element, as in the plugin's ".jupyter-wrapper :root"
     if len(compounds) == 1 and types[0] in _ALWAYS_KEPT:
-        return True  # the document's own elements, outside the notebook
-    subject = compounds[-1]
-    required = set(re.findall(r"\[[\w-]+", subject))
-    required.update(kind + name.replace("\\", "") for kind, name in _CLASS_OR_ID.findall(subject))
-    if types[-1]:
-        required.add(types[-1])
+        return True  # the document's own elements
+    required = {name for name in types if name}
+    for compound in compounds:
+        required.update(re.findall(r"\[[\w-]+", compound))
+        required.update(kind + name.replace("\\", "") for kind, name in _CLASS_OR_ID.findall(compound))
     return required <= tokens
 
 
@@ -325,7 +326,7 @@ def prune_css(css: str, html_text: str) -> str:
 
 
 def _prune_styles(html_text: str) -> str:
-    """Replace the page's ``<style>`` blocks with one block of the rules that can apply to it.
+    """Replace the ``<style>`` blocks of a whole page with one block, in place of the first, of the rules that can apply to it.
 
     Parsing the plugin's CSS takes about 0.5 s a page, so the result is
     cached under the build cache, keyed on the CSS, the page's tokens and
@@ -333,18 +334,19 @@ def _prune_styles(html_text: str) -> str:
     """
     from tools.mkdocs_hooks import CACHE_ROOT, _write_atomic
 
-    styles = _STYLE_BLOCK.findall(html_text)
+    styles = list(_STYLE_BLOCK.finditer(html_text))
     if not styles:
         return html_text
-    body = _STYLE_BLOCK.sub("", html_text)
-    css = "".join(styles)
+    without = _STYLE_BLOCK.sub("", html_text)
+    css = "".join(match.group(1) for match in styles)
     digest = hashlib.sha256(Path(__file__).read_bytes())  # a change in the pruning code invalidates the cache
-    digest.update((css + "\0" + " ".join(sorted(_page_tokens(body)))).encode())
-    key = digest.hexdigest()
-    cached = CACHE_ROOT / "notebook-css" / f"{key}.css"
+    digest.update((css + "\0" + " ".join(sorted(_page_tokens(without)))).encode())
+    cached = CACHE_ROOT / "notebook-css" / f"{digest.hexdigest()}.css"
     if cached.is_file():
         pruned = cached.read_text(encoding="utf-8")
     else:
-        pruned = prune_css(css, body)
+        pruned = prune_css(css, without)
         _write_atomic(cached, pruned)
-    return f"<style>{pruned}</style>" + body
+    first = styles[0]
+    head = html_text[: first.start()] + f"<style>{pruned}</style>"
+    return head + _STYLE_BLOCK.sub("", html_text[first.end() :])
