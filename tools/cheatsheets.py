@@ -171,21 +171,26 @@ def chromium_path() -> str:
     return path
 
 
-def print_sheets(site_dir: Path, sheets: dict[str, Sheet], cache_dir: Path | None = None) -> list[Path]:
+def print_sheets(site_dir: Path, sheets: dict[str, Sheet], cache_dir: Path | None = None, public_url: str = "") -> list[Path]:
     """Print every sheet of a built site to PDF on each paper size; return the files written.
 
     With ``cache_dir``, a sheet's earlier PDFs are reused when nothing that
     shapes the print changed: its built page, the stylesheets and scripts that
-    page loads, and the Chromium executable (see :func:`print_key`). Chromium
-    then starts only for the sheets that changed.
+    page loads, the Chromium executable and ``public_url`` (see
+    :func:`print_key`). Chromium then starts only for the sheets that changed.
+
+    The sheets are printed from a server on 127.0.0.1, so the links in the
+    PDF would point there. With ``public_url`` (the published site's
+    address), every link is made absolute against it before printing, and
+    a reader of a downloaded sheet can follow it.
     """
     folder = site_dir / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    keys = {sheet.id: print_key(site_dir, sheet) for sheet in sheets.values()} if cache_dir else {}
+    keys = {sheet.id: print_key(site_dir, sheet, public_url) for sheet in sheets.values()} if cache_dir else {}
     cached = {sheet_id for sheet_id, key in keys.items() if all((cache_dir / key / pdf_name(sheet_id, paper)).is_file() for paper in PAPER_SIZES)}
 
     to_print = [sheet for sheet in sheets.values() if sheet.id not in cached]
-    written = _print_with_chromium(site_dir, to_print, folder) if to_print else []
+    written = _print_with_chromium(site_dir, to_print, folder, public_url) if to_print else []
     for sheet in sheets.values():
         if cache_dir is None:
             continue
@@ -219,11 +224,11 @@ def _combine_cached(folder: Path, sheets: dict[str, Sheet], keys: dict[str, str]
     return target
 
 
-def print_key(site_dir: Path, sheet: Sheet) -> str:
-    """Return a SHA-256 hex digest of what a sheet's PDF depends on: page, local CSS and JS, Chromium."""
+def print_key(site_dir: Path, sheet: Sheet, public_url: str = "") -> str:
+    """Return a SHA-256 hex digest of what a sheet's PDF depends on: page, local CSS and JS, Chromium, public URL."""
     page_dir = site_dir / sheet.page.removesuffix(".md")
     page = (page_dir / "index.html").read_bytes()
-    digest = hashlib.sha256(page)
+    digest = hashlib.sha256(public_url.encode() + b"\0" + page)
     for reference in sorted(set(_ASSET_REFERENCE.findall(page.decode("utf-8")))):
         asset = (page_dir / reference).resolve()
         if asset.is_file() and asset.is_relative_to(site_dir.resolve()):
@@ -234,7 +239,17 @@ def print_key(site_dir: Path, sheet: Sheet) -> str:
     return digest.hexdigest()
 
 
-def _print_with_chromium(site_dir: Path, sheets: list[Sheet], folder: Path) -> list[Path]:
+# Makes every link absolute against the published page's address.
+_ABSOLUTE_LINKS = """
+(base) => {
+  for (const link of document.querySelectorAll("a[href]")) {
+    link.setAttribute("href", new URL(link.getAttribute("href"), base).href);
+  }
+}
+"""
+
+
+def _print_with_chromium(site_dir: Path, sheets: list[Sheet], folder: Path, public_url: str = "") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
@@ -248,7 +263,10 @@ def _print_with_chromium(site_dir: Path, sheets: list[Sheet], folder: Path) -> l
             browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             page = browser.new_page()
             for sheet in sheets:
-                page.goto(base_url + sheet.page.removesuffix(".md") + "/", wait_until="networkidle")
+                page_path = sheet.page.removesuffix(".md") + "/"
+                page.goto(base_url + page_path, wait_until="networkidle")
+                if public_url:
+                    page.evaluate(_ABSOLUTE_LINKS, public_url.rstrip("/") + "/" + page_path)
                 page.emulate_media(media="print")
                 for paper, size in PAPER_SIZES.items():
                     target = folder / pdf_name(sheet.id, paper)

@@ -401,7 +401,7 @@ def printed_site(tmp_path, monkeypatch):
     (site / "cheatsheets" / "sheet" / "index.html").write_text('<link rel="stylesheet" href="../../assets/style.css"><p>rules</p>')
     printed = []
 
-    def fake_print(site_dir, sheets, folder):
+    def fake_print(site_dir, sheets, folder, public_url=""):
         printed.extend(sheet.id for sheet in sheets)
         written = []
         for sheet in sheets:
@@ -550,6 +550,17 @@ def test_build_timing_markdown_names_date_machine_and_targets(tmp_path):
     assert "on 2 CPUs" in text
     assert "cold at most 180 s, prose edit at most 5 s" in text
     assert "| cold | 95.0 |" in text
+
+
+def test_build_timing_markdown_marks_missed_targets(tmp_path):
+    from tools.quality import build_timing_markdown
+
+    path = tmp_path / "timing.json"
+    times = [build_timing.BuildTime("cold", 95.0, 120.0, 59, 59, 0, 0, ""), build_timing.BuildTime("prose edit", 5.6, 5.6, 59, 0, 59, 0, "a.md")]
+    path.write_text(json.dumps(build_timing.timing_record(times)))
+    text = build_timing_markdown(path)
+    assert "| cold | 95.0 |" in text
+    assert "| prose edit | 5.6 ✗ |" in text
 
 
 def test_serve_rebuild_reruns_no_block(tmp_path):

@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from tools.cheatsheets import PAPER_SIZES, SheetError, load_sheets, pdf_name
 from tools.rules import load_rules
@@ -80,9 +81,28 @@ def test_sheet_page_links(built_site, sheet_id):
 
 
 def test_pdf_links_resolve(built_site):
+    # A downloaded sheet is read away from the site: every link must point
+    # at the published address and land on an existing page and anchor.
+    from pypdf import PdfReader
+
+    public = yaml.safe_load((ROOT / "mkdocs.yml").read_text())["extra"]["public_url"]
     for sheet_id in SHEETS:
         for paper in PAPER_SIZES:
-            assert _pdf(built_site, sheet_id, paper).stat().st_size > 1000
+            reader = PdfReader(_pdf(built_site, sheet_id, paper))
+            links = [
+                annotation.get_object()["/A"]["/URI"]
+                for page in reader.pages
+                for annotation in page.get("/Annots", [])
+                if "/URI" in annotation.get_object().get("/A", {})
+            ]
+            assert len(links) > 3, f"{sheet_id} ({paper}) links its rules"
+            assert [link for link in links if not link.startswith(public)] == []
+            for link in links:
+                path, _, anchor = link.removeprefix(public).partition("#")
+                page = built_site / path / "index.html"
+                assert page.is_file(), link
+                if anchor:
+                    assert f'id="{anchor}"' in page.read_text(), link
 
 
 @pytest.mark.parametrize("rule_id", PUBLISHED)
