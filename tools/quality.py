@@ -458,9 +458,16 @@ def build_timing_markdown(timing_path: Path = BUILD_TIMING_PATH) -> str:
     )
     if targets:
         intro += "Targets: " + ", ".join(f"{step} at most {seconds:g} s" for step, seconds in targets.items()) + "."
+    if targets:
+        intro += " A wall time marked with ✗ is above its target."
     columns = list(rows[0])
     lines = [intro, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(row.get(column, "")) for column in columns) + " |" for row in rows]
+    for row in rows:
+        cells = [str(row.get(column, "")) for column in columns]
+        limit = targets.get(row.get("build"))
+        if limit is not None and "wall seconds" in row and row["wall seconds"] > limit:
+            cells[columns.index("wall seconds")] += " ✗"
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
