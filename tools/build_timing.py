@@ -128,10 +128,7 @@ def run_build(
     if result.returncode != 0 and not allow_failure:
         raise RuntimeError(f"build_timing: the {step} build failed (exit {result.returncode}):\n{result.stderr[-4000:]}")
 
-    if report_path.is_file():
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-    else:
-        report = {"blocks": 0, "ran": 0, "cached": 0, "replayed": 0}
+    report = _read_block_report(report_path)
     return BuildTime(
         step=step,
         seconds=round(seconds, 1),
@@ -143,6 +140,13 @@ def run_build(
         changed_file=changed_file,
         exit_code=result.returncode,
     )
+
+
+def _read_block_report(path: Path) -> dict[str, int]:
+    # A build that stopped before its end wrote no report: count no blocks.
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return {"blocks": 0, "ran": 0, "cached": 0, "replayed": 0}
 
 
 def append_text(path: Path, text: str) -> None:
@@ -215,11 +219,11 @@ def time_serve_rebuild(repo: Path, page: str, env: dict[str, str] | None = None,
             server.wait()
         reader.join(timeout=10)  # the log ends when the server has exited
         server.stderr.close()
-    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else {"blocks": 0, "ran": 0, "cached": 0, "replayed": 0}
+    report = _read_block_report(report_path)
     return BuildTime("prose edit, serve", round(seconds, 1), round(cpu_seconds, 1), report["blocks"], report["ran"], report["cached"], report["replayed"], page)
 
 
-def _wait_for_line(lines: queue.Queue, server: subprocess.Popen, matches, timeout: float, what: str) -> str:
+def _wait_for_line(lines: queue.Queue, server: subprocess.Popen, matches, timeout: float, expected_event: str) -> str:
     deadline = time.monotonic() + timeout
     seen: list[str] = []
     while time.monotonic() < deadline:
@@ -227,12 +231,12 @@ def _wait_for_line(lines: queue.Queue, server: subprocess.Popen, matches, timeou
             line = lines.get(timeout=0.05)
         except queue.Empty:
             if server.poll() is not None and lines.empty():
-                raise RuntimeError(f"time_serve_rebuild: mkdocs serve exited with code {server.returncode} before it could {what}:\n{''.join(seen[-40:])}") from None
+                raise RuntimeError(f"time_serve_rebuild: mkdocs serve exited with code {server.returncode} before it could {expected_event}:\n{''.join(seen[-40:])}") from None
             continue
         seen.append(line)
         if matches(line):
             return line
-    raise TimeoutError(f"time_serve_rebuild: mkdocs serve did not {what} within {timeout:g} s:\n{''.join(seen[-40:])}")
+    raise TimeoutError(f"time_serve_rebuild: mkdocs serve did not {expected_event} within {timeout:g} s:\n{''.join(seen[-40:])}")
 
 
 def _process_cpu_seconds(pid: int) -> float:
@@ -240,7 +244,8 @@ def _process_cpu_seconds(pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    # After the command name: utime and stime are fields 12 and 13 (in clock ticks).
+    # proc(5) numbers utime and stime 14 and 15 (in clock ticks). Counted from
+    # the field after the command name, they are at index 11 and 12.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

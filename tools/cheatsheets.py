@@ -249,11 +249,17 @@ _ABSOLUTE_LINKS = """
 """
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Request handler that writes no access log, which would fill the build log."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
 def _print_with_chromium(site_dir: Path, sheets: list[Sheet], folder: Path, public_url: str = "") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base_url = f"http://127.0.0.1:{server.server_address[1]}/"

@@ -106,13 +106,13 @@ def _show_checksum_warnings_once() -> None:
     show = warnings.showwarning
     if getattr(show, "_guide_once", False):
         return
-    shown: set[str] = set()
+    logged_messages: set[str] = set()
 
     def show_once(message, category, filename, lineno, file=None, line=None):
         if category.__name__ == "ChecksumWarning":
-            if str(message) in shown:
+            if str(message) in logged_messages:
                 return
-            shown.add(str(message))
+            logged_messages.add(str(message))
         show(message, category, filename, lineno, file, line)
 
     show_once._guide_once = True
@@ -154,9 +154,9 @@ def _move_figures_out(html_text: str, page_url: str, site_dir: Path) -> str:
 
     Page code embeds figures as data, so that their printed output can be
     cached as text. Left in the page, a figure adds 50 to 150 KB that the
-    browser must load before it shows the first line: in Lighthouse's
+    browser must load before it shows the first line. In Lighthouse's
     mobile simulation the first text of "Getting started" showed after
-    2.0-2.1 s, and after 1.1-1.8 s with the figure as a file. As files, the
+    2.0-2.1 s with the figure embedded, and after 1.1-1.8 s with it as a file. As files, the
     figures load after the text (the images are lazy) and the browser
     caches them. Each file is named after the SHA-256 of its
     content, so two builds with the same figure write the same file.

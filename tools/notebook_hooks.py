@@ -229,8 +229,7 @@ _CLASS_OR_ID = re.compile(r"([.#])((?:\\.|[\w-])+)")
 _TYPE_AT_START = re.compile(r"[a-zA-Z][\w-]*")
 _COMBINATOR = re.compile(r"\s*[>+~]\s*|\s+")
 _ROOT = re.compile(r"(?<![\w-]):root\b")
-# Selectors of the document or the page chrome outside the notebook, which
-# the notebook's own HTML cannot show.
+# The document's own elements: a rule that selects one of them alone is kept.
 _ALWAYS_KEPT = {"html", "body"}
 
 
@@ -272,20 +271,20 @@ def _selector_can_match(selector: str, tokens: set[str]) -> bool:
 
 
 def _prune_rules(rules: list, tokens: set[str]) -> list:
-    kept = []
+    kept_rules = []
     for rule in rules:
         if rule.type == "qualified-rule":
             selectors = tinycss2.serialize(rule.prelude).split(",")
             if any(_selector_can_match(selector, tokens) for selector in selectors):
-                kept.append(rule)
+                kept_rules.append(rule)
         elif rule.type == "at-rule" and rule.lower_at_keyword in {"media", "supports"} and rule.content is not None:
             inner = _prune_rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True), tokens)
             if inner:
                 prelude = tinycss2.serialize(rule.prelude).strip()
-                kept.append(f"@{rule.at_keyword} {prelude}{{{''.join(_serialize(child) for child in inner)}}}")
+                kept_rules.append(f"@{rule.at_keyword} {prelude}{{{''.join(_serialize(child) for child in inner)}}}")
         elif rule.type == "at-rule":
-            kept.append(rule)  # @font-face, @keyframes and the like are few and small.
-    return kept
+            kept_rules.append(rule)  # @font-face, @keyframes and the like are few and small.
+    return kept_rules
 
 
 def _without_repeats(rules: list) -> list:
@@ -304,9 +303,9 @@ def prune_css(css: str, html_text: str) -> str:
     """Return the rules of ``css`` that can apply to an element of ``html_text``.
 
     A rule is kept when one of its selectors needs only tag names,
-    classes, ids and attribute names that all occur somewhere in the page;
-    pseudo-classes such as ``:hover`` and ``:not(...)`` are ignored, which
-    can only keep more. Rules whose selector starts at ``html``, ``body`` or
+    classes, ids and attribute names that all occur somewhere in the page.
+    Pseudo-classes such as ``:hover`` and ``:not(...)`` are ignored, so
+    the test can only keep more. Rules whose selector starts at ``html``, ``body`` or
     ``:root`` are always kept, and rules that need one of them further to the
     right are dropped, as they match nothing inside the page. So are the
     earlier copies of repeated rules. At-rules other than ``@media`` and

@@ -520,8 +520,8 @@ def test_build_logs_each_checksum_warning_once(monkeypatch):
     from medguide.exceptions import ChecksumWarning
     from tools import mkdocs_hooks
 
-    shown = []
-    monkeypatch.setattr(warnings, "showwarning", lambda message, category, *args, **kwargs: shown.append(str(message)))
+    logged = []
+    monkeypatch.setattr(warnings, "showwarning", lambda message, category, *args, **kwargs: logged.append(str(message)))
     mkdocs_hooks._show_checksum_warnings_once()
     block = "import warnings\nwarnings.warn(message, category)"
     with warnings.catch_warnings():
@@ -531,7 +531,7 @@ def test_build_logs_each_checksum_warning_once(monkeypatch):
             # Each code block of a page runs as a module of its own.
             exec(compile(block, f"<code block {index}>", "exec"), {"message": message, "category": category})
             exec(compile(block, f"<code block {index}b>", "exec"), {"message": message, "category": category})
-    assert shown == ["a.npz has MD5 1", "b.npz has MD5 2", "other", "other"]
+    assert logged == ["a.npz has MD5 1", "b.npz has MD5 2", "other", "other"]
 
 
 def test_build_timing_markdown_names_date_machine_and_targets(tmp_path):

@@ -125,3 +125,24 @@ def test_sheet_with_unknown_rule_raises(tmp_path):
     sheets.write_text("- id: checklist\n  title: T\n  intro: I\n  sections:\n    - heading: H\n      rules: [start-01, nope-99]\n")
     with pytest.raises(SheetError, match=r"names rules that no chapter defines: \['nope-99'\]"):
         load_sheets(RULES, sheets)
+
+
+def test_print_server_writes_no_access_log(tmp_path, capsys):
+    import functools
+    import http.server
+    import threading
+    import urllib.request
+
+    from tools import cheatsheets
+
+    (tmp_path / "index.html").write_text("<p>sheet</p>")
+    handler = functools.partial(cheatsheets._QuietHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/") as response:
+            assert response.read() == b"<p>sheet</p>"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert capsys.readouterr().err == ""
