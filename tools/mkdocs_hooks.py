@@ -5,8 +5,9 @@
 - Rule markers become rule boxes, and ``/rules/<id>/`` redirects to the rule.
 - Cheat sheets are rendered from the rules and printed to PDF, with each PDF
   reused while its page and stylesheets are unchanged.
-- Signatures that mkdocstrings-python formats with Ruff are cached on disk;
-  see :class:`SignatureCache`.
+- Signatures that mkdocstrings-python formats with Ruff, and the search
+  entries of each page, are cached on disk; see :class:`SignatureCache` and
+  :class:`SearchEntryCache`.
 - Math is converted from LaTeX to MathML while the site is built, so pages
   need no MathJax or KaTeX script and load nothing from another host.
   Browsers render MathML Core natively.
@@ -24,6 +25,7 @@ removes them. Environment variables read at build time:
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import hashlib
 import html
@@ -80,6 +82,7 @@ def on_startup(command, dirty):
     _show_checksum_warnings_once()
     _install_block_cache()
     _install_signature_cache()
+    _install_search_cache()
 
 
 def on_config(config):
@@ -177,6 +180,7 @@ def _move_figures_out(html_text: str, page_url: str, site_dir: Path) -> str:
 
 def on_post_build(config):
     _block_cache.finish_build()
+    _search_cache.save()
 
     # Every rule appears exactly once, and /rules/<id>/ (plus any old ID) redirects to it.
     problems = [
@@ -389,8 +393,12 @@ def _installed_distributions() -> list[str]:
     """
     names = set()
     for entry in sys.path:
-        folder = Path(entry or ".")
-        if folder.is_dir():
+        folder = Path(entry or ".").resolve()
+        # `python -m mkdocs` puts the working folder on the path, and with it
+        # the checkout's own medguide.egg-info: without this check, every key
+        # would change between `mkdocs build` and `python -m mkdocs build`.
+        # medguide's version and code are part of each key already.
+        if folder.is_dir() and folder != ROOT:
             names.update(path.name for path in folder.iterdir() if path.suffix in {".dist-info", ".egg-info"})
     return sorted(names)
 
@@ -415,7 +423,25 @@ def _write_atomic(path: Path, text: str) -> None:
 _block_cache = BlockCache(BLOCK_CACHE_DIR)
 
 
-class SignatureCache:
+class _JsonFileCache:
+    """A dictionary kept in one JSON file, read on first use, with the installed distributions for the keys."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._entries: dict | None = None
+        self._environment = ""
+
+    def _load(self) -> dict:
+        if self._entries is None:
+            self._environment = "\n".join(_installed_distributions())
+            try:
+                self._entries = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self._entries = {}
+        return self._entries
+
+
+class SignatureCache(_JsonFileCache):
     """Disk cache for the signatures that mkdocstrings-python formats with Ruff.
 
     With ``separate_signature``, mkdocstrings-python 2.0 starts one
@@ -425,11 +451,6 @@ class SignatureCache:
     on the code, the line length and the installed distributions (Ruff's
     version among them).
     """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._entries: dict[str, str] | None = None
-        self._environment = ""
 
     def wrap(self, formatter):
         """Return ``formatter`` with its results looked up in, and added to, the cache."""
@@ -444,14 +465,6 @@ class SignatureCache:
 
         return cached_formatter
 
-    def _load(self) -> dict[str, str]:
-        if self._entries is None:
-            self._environment = "\n".join(_installed_distributions())
-            try:
-                self._entries = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self._entries = {}
-        return self._entries
 
 
 def _install_signature_cache() -> None:
@@ -470,6 +483,86 @@ def _install_signature_cache() -> None:
 
     get_formatter._guide_cached = True
     rendering._get_formatter = get_formatter
+
+
+class SearchEntryCache(_JsonFileCache):
+    """Disk cache for the search entries that Material's search plugin makes from each page.
+
+    Material 9.7 parses the HTML of every page with ``html.parser`` at every
+    build to cut it into sections, about 0.7 s for this site, the largest
+    single cost of a rebuild after a prose edit. This class wraps
+    ``SearchIndex.add_entry_from_context`` and keeps the entries a page gave,
+    keyed on everything the method reads: the page's HTML, address, title,
+    front matter and table of contents, the index's settings and the
+    installed distributions (Material's version among them). The file keeps
+    the entries of the last build only.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._used: set[str] = set()
+        self._changed = False
+
+    def wrap(self, add_entry):
+        """Return ``add_entry`` with its entries looked up in, and added to, the cache."""
+
+        def cached_add_entry(index, page) -> None:
+            entries = self._load()
+            key = self._key(index, page)
+            self._used.add(key)
+            if key not in entries:
+                first = len(index.entries)
+                add_entry(index, page)
+                entries[key] = index.entries[first:]
+                self._changed = True
+                return
+            index.entries.extend(copy.deepcopy(entries[key]))
+
+        return cached_add_entry
+
+    def save(self) -> None:
+        """Write the entries this build used, if any were new or some went unused."""
+        if self._entries is None:
+            return
+        unused = self._entries.keys() - self._used
+        if self._changed or unused:
+            kept = {key: value for key, value in self._entries.items() if key in self._used}
+            # Unsorted: the order of the fields in each entry stays as Material wrote it.
+            _write_atomic(self.path, json.dumps(kept))
+            self._entries = kept
+        self._used = set()
+        self._changed = False
+
+    def _key(self, index, page) -> str:
+        def toc_items(items) -> list:
+            return [[item.id, item.url, toc_items(item.children)] for item in items]
+
+        described = {
+            "url": page.url,
+            "title": str(page.title),
+            "meta": {name: page.meta.get(name) for name in ("search", "tags", "title")},
+            "toc": toc_items(page.toc),
+            "settings": index.config,
+        }
+        digest = hashlib.sha256(f"search-entries 1\0{self._environment}\0".encode())
+        digest.update(json.dumps(described, sort_keys=True, default=str).encode())
+        digest.update(page.content.encode())
+        return digest.hexdigest()
+
+_search_cache = SearchEntryCache(CACHE_ROOT / "search-entries.json")
+
+
+def _install_search_cache() -> None:
+    try:
+        from material.plugins.search.plugin import SearchIndex
+    except ImportError:
+        return
+    original = SearchIndex.add_entry_from_context
+    if getattr(original, "_guide_cached", False):
+        return  # already wrapped in this process (mkdocs serve rebuilds)
+    cached = _search_cache.wrap(original)
+    cached._guide_cached = True
+    SearchIndex.add_entry_from_context = cached
 
 
 def _install_block_cache() -> None:

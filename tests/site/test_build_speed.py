@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import pytest
@@ -512,6 +513,84 @@ def test_installed_distributions_carry_versions():
     from tools.mkdocs_hooks import _installed_distributions
 
     assert f"numpy-{version('numpy')}.dist-info" in _installed_distributions()
+
+
+def test_installed_distributions_skip_the_checkout(tmp_path, monkeypatch):
+    # `python -m mkdocs` puts the checkout on sys.path, with its medguide.egg-info.
+    from tools import mkdocs_hooks
+
+    (tmp_path / "medguide-0.0.dev0.dist-info").mkdir()
+    monkeypatch.setattr(mkdocs_hooks, "ROOT", tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "medguide-0.0.dev0.dist-info" not in mkdocs_hooks._installed_distributions()
+
+
+def _search_page(content, url="metrics/auroc/"):
+    from mkdocs.structure.toc import get_toc
+
+    toc = get_toc([{"level": 1, "id": "auroc", "name": "AUROC", "children": []}])
+    return SimpleNamespace(content=content, url=url, title="AUROC", meta={}, toc=toc)
+
+
+_SEARCH_HTML = '<h1 id="auroc">AUROC</h1><p>Ranks a positive above a negative.</p><h2 id="ci">CI</h2><p>Bootstrap.</p>'
+
+
+def test_search_cache_parses_each_page_once(tmp_path):
+    from material.plugins.search.plugin import SearchIndex
+
+    from tools.mkdocs_hooks import SearchEntryCache
+
+    parsed = []
+
+    def add_entry(index, page):
+        parsed.append(page.url)
+        SearchIndex.add_entry_from_context(index, page)
+
+    expected = SearchIndex()
+    SearchIndex.add_entry_from_context(expected, _search_page(_SEARCH_HTML))
+    assert [entry["location"] for entry in expected.entries] == ["metrics/auroc/", "metrics/auroc/#ci"]
+
+    path = tmp_path / "search-entries.json"
+    for _build in range(2):  # a new cache object per build, as in a new process
+        cache = SearchEntryCache(path)
+        index = SearchIndex()
+        cache.wrap(add_entry)(index, _search_page(_SEARCH_HTML))
+        cache.save()
+        assert index.entries == expected.entries
+    assert parsed == ["metrics/auroc/"]
+
+    edited = SearchEntryCache(path)
+    index = SearchIndex()
+    edited.wrap(add_entry)(index, _search_page(_SEARCH_HTML.replace("Bootstrap", "Percentile bootstrap")))
+    assert parsed == ["metrics/auroc/", "metrics/auroc/"]
+    assert index.entries[1]["text"] == "<p>Percentile bootstrap.</p>"
+    edited.save()
+    # Only the entries of the last build stay in the file.
+    assert len(json.loads(path.read_text(encoding="utf-8"))) == 1
+
+
+def test_search_cache_entries_are_copies(tmp_path):
+    from material.plugins.search.plugin import SearchIndex
+
+    from tools.mkdocs_hooks import SearchEntryCache
+
+    cache = SearchEntryCache(tmp_path / "search-entries.json")
+    add_entry = cache.wrap(SearchIndex.add_entry_from_context)
+    first, second = SearchIndex(), SearchIndex()
+    add_entry(first, _search_page(_SEARCH_HTML))
+    add_entry(second, _search_page(_SEARCH_HTML))
+    second.entries[0]["title"] = "changed"
+    assert first.entries[0]["title"] == "AUROC"
+
+
+def test_search_cache_wraps_material_index(monkeypatch):
+    from material.plugins.search.plugin import SearchIndex
+
+    from tools import mkdocs_hooks
+
+    monkeypatch.setattr(SearchIndex, "add_entry_from_context", SearchIndex.add_entry_from_context)
+    mkdocs_hooks._install_search_cache()
+    assert getattr(SearchIndex.add_entry_from_context, "_guide_cached", False)
 
 
 def test_build_logs_each_checksum_warning_once(monkeypatch):
