@@ -164,18 +164,24 @@ def _move_figures_out(html_text: str, page_url: str, site_dir: Path) -> str:
     caches them. Each file is named after the SHA-256 of its
     content, so two builds with the same figure write the same file.
     """
-    from mkdocs.utils import get_relative_url
 
     def replace(match: re.Match) -> str:
-        svg = base64.b64decode(match.group(2))
-        name = f"{hashlib.sha256(svg).hexdigest()[:20]}.svg"
-        target = site_dir / FIGURE_FOLDER / name
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(svg)
-        return match.group(1) + get_relative_url(f"{FIGURE_FOLDER}/{name}", page_url) + match.group(3)
+        address = write_figure_file(base64.b64decode(match.group(2)), ".svg", page_url, site_dir)
+        return match.group(1) + address + match.group(3)
 
     return _EMBEDDED_FIGURE.sub(replace, html_text)
+
+
+def write_figure_file(data: bytes, suffix: str, page_url: str, site_dir: Path) -> str:
+    """Write a figure to ``assets/figures/<SHA-256>.<suffix>`` in the site and return its address relative to the page."""
+    from mkdocs.utils import get_relative_url
+
+    name = f"{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
+    target = site_dir / FIGURE_FOLDER / name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return get_relative_url(f"{FIGURE_FOLDER}/{name}", page_url)
 
 
 def on_post_build(config):

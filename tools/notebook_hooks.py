@@ -1,13 +1,23 @@
-"""MkDocs hooks for the exercise notebooks that mkdocs-jupyter executes at build time.
+"""MkDocs hooks that build the exercise notebooks as executed pages.
 
-The hooks add what mkdocs-jupyter 0.26.3 lacks:
+The notebooks are executed and converted to HTML by mkdocs-jupyter's
+converter (``mkdocs_jupyter.convert``, built on nbconvert). Its MkDocs plugin
+is not used, because loading the plugin imports nbconvert and jupytext,
+about 0.7 s at every build even when every notebook comes from the cache.
+These hooks do the plugin's part instead: they make each ``notebooks/*.ipynb``
+file a page, keep the converted HTML in a cache and import the converter only
+when a notebook must be converted. The hooks also:
 
-- clear its output cache when medguide, a data file or an installed
-  library changes, because the plugin keys the cache on the notebook file and its own
-  options only;
+- key that cache on the notebook, the converter's settings, medguide's code,
+  the data files and the installed libraries, so that a notebook runs again
+  when anything it imports or reads changes;
 - remove the MathJax and Mermaid loaders that nbconvert's template puts on
   every notebook page, because both fetch from a CDN (the notebooks use
   neither);
+- give each output image the text alternative in its cell's ``alt``
+  metadata, and fail the build for an image without one;
+- write each output image to a file that the page loads lazily, instead of
+  embedding it in the page;
 - fold every code cell tagged ``solution`` into a collapsed "Solution" block;
 - add a download link for the ``.ipynb`` file and an "Open in Colab" link
   below the page title, and move the Colab set-up cell, which comes first in
@@ -25,16 +35,23 @@ The hooks add what mkdocs-jupyter 0.26.3 lacks:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
+import io
+import json
 import logging
 import os
 import re
+import shutil
 import sys
+import types
 from pathlib import Path
 
 import tinycss2
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -43,12 +60,30 @@ if str(ROOT) not in sys.path:
 from tools.sitecheck import html_external_loads
 
 logger = logging.getLogger("mkdocs.hooks.notebooks")
+_used_cache_files: set[Path] = set()
+_build_state: dict[str, str | None] = {"stamp": None}
 
 NOTEBOOK_FOLDER = "notebooks/"
+NOTEBOOK_CACHE_FOLDER = "notebooks"
+"""Folder under the build cache (``GUIDE_CACHE_ROOT``) for the converted pages."""
+# Arguments of mkdocs_jupyter.convert.nb2html. A cell that raises fails the build.
+CONVERT_OPTIONS = {
+    "execute": True,
+    "kernel_name": "",
+    "theme": "",
+    "allow_errors": False,
+    "show_input": True,
+    "no_input": False,
+    "no_prompt": False,
+    "remove_tag_config": {},
+    "highlight_extra_classes": "",
+    "include_requirejs": False,
+    "custom_mathjax_url": "",
+}
+TOC_DEPTH = 6
 COLAB_URL = "https://colab.research.google.com/github/getting-it-right/medguide/blob/main/docs/{path}"
 SOLUTION_TAG = "solution"
 SETUP_TAG = "colab-setup"
-STAMP_FILE = "medguide-stamp.txt"
 
 # Blocks of nbconvert's lab template (nbconvert 7.17) that load scripts from cdnjs.
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.DOTALL)
@@ -58,6 +93,11 @@ _SETUP_START = re.compile(r'<div class="jp-Cell jp-CodeCell[^"]*\bcelltag_' + SE
 _ANY_CELL_START = '<div class="jp-Cell '
 _DIV_TAG = re.compile(r"<div\b|</div>")
 _TITLE_END = "</h1>"
+_CODE_CELL_ID = re.compile(r'<div class="jp-Cell jp-CodeCell[^"]*" id="cell-id=([^"]+)">')
+_NO_DESCRIPTION = 'alt="No description has been provided for this image"'
+_EMBEDDED_IMAGE = re.compile(r'<img\b[^>]*\bsrc="data:image/(?:png|jpeg);base64,[A-Za-z0-9+/=\s]+"[^>]*>')
+_IMAGE_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+_IMAGE_SUFFIXES = {"data:image/png": ".png", "data:image/jpeg": ".jpg"}
 
 # Code colours on the background #f5f5f5 (light) and #212121 (slate), each at
 # least 4.6:1. The selectors outrank the plugin's own (.jupyter-wrapper).
@@ -83,26 +123,80 @@ _SCHEME_SELECTORS = {
 }
 
 
-def on_config(config):
-    plugin = config["plugins"].get("mkdocs-jupyter")
-    if plugin is None or not plugin.config["cache"]:
-        return config
+class NotebookFile(File):
+    """A notebook that MkDocs builds as a page, at ``notebooks/<name>/``."""
 
-    # mkdocs-jupyter resolves its cache folder against the working directory, so this does too.
-    cache_dir = Path(plugin.config["cache_dir"])
-    stamp_path = cache_dir / STAMP_FILE
-    stamp = _code_stamp()
-    if stamp_path.is_file() and stamp_path.read_text(encoding="utf-8") == stamp:
-        return config
+    def is_documentation_page(self) -> bool:
+        return True
 
-    removed = 0
-    for cached in cache_dir.glob("*.json"):
-        cached.unlink()
-        removed += 1
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    stamp_path.write_text(stamp, encoding="utf-8")
-    logger.info("new or changed medguide or library stamp: cleared %d cached notebook page(s) in %s", removed, cache_dir)
-    return config
+
+def on_files(files, config):
+    # A new list in the same order: the order of the files is the order of the sitemap and the search index.
+    return Files([_as_page(file, config) if _is_notebook_source(file.src_uri) else file for file in files])
+
+
+def _as_page(file: File, config) -> NotebookFile:
+    stem = file.src_uri[: -len(".ipynb")]
+    dest_uri = f"{stem}/index.html" if config["use_directory_urls"] else f"{stem}.html"
+    return NotebookFile(file.src_uri, file.src_dir, config["site_dir"], config["use_directory_urls"], dest_uri=dest_uri)
+
+
+def on_pre_build(config):
+    _used_cache_files.clear()
+    _build_state["stamp"] = None  # medguide, the data or a library may have changed since the last build
+
+
+def on_pre_page(page, config, files):
+    if _is_notebook(page):
+        page.render = types.MethodType(_render_notebook, page)
+    return page
+
+
+def _render_notebook(page, config, files) -> None:
+    """Set the page's HTML, table of contents and title from the cache, or convert the notebook first."""
+    from tools.mkdocs_hooks import CACHE_ROOT, _write_atomic
+
+    source = Path(page.file.abs_src_path)
+    if _build_state["stamp"] is None:
+        _build_state["stamp"] = _code_stamp()
+    key = hashlib.sha256(f"notebook-page 1\0{_build_state['stamp']}\0{json.dumps(CONVERT_OPTIONS, sort_keys=True)}\0{TOC_DEPTH}\0".encode())
+    key.update(source.read_bytes())
+    cache_file = CACHE_ROOT / NOTEBOOK_CACHE_FOLDER / f"{key.hexdigest()}.json"
+    _used_cache_files.add(cache_file)
+    try:
+        converted = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        logger.info("executing %s", page.file.src_uri)
+        converted = _convert(source)
+        _write_atomic(cache_file, json.dumps(converted))
+    page.content = converted["content"]
+    page.toc = get_toc(converted["toc_tokens"])
+    if converted["title"] is not None:
+        page.title = converted["title"]
+
+
+def _convert(source: Path) -> dict:
+    """Execute the notebook and return its HTML, its headings as table-of-contents tokens and its first level-1 heading."""
+    import markdown
+    from markdown.extensions.toc import TocExtension
+    from mkdocs_jupyter import convert  # imports nbconvert: only here, on a cache miss
+
+    content = convert.nb2html(str(source), **CONVERT_OPTIONS)
+    # The headings come from the notebook converted to Markdown, as the plugin takes them.
+    toc_reader = markdown.Markdown(extensions=[TocExtension(toc_depth=TOC_DEPTH)])
+    toc_reader.convert(convert.nb2md(str(source)))
+    tokens = toc_reader.toc_tokens
+    title = next((token["name"] for token in tokens if token["level"] == 1), None)
+    return {"content": content, "toc_tokens": tokens, "title": title}
+
+
+def on_post_build(config):
+    """Delete the cached pages of notebooks that this build did not use (edited or removed ones)."""
+    from tools.mkdocs_hooks import CACHE_ROOT
+
+    for cached in (CACHE_ROOT / NOTEBOOK_CACHE_FOLDER).glob("*.json"):
+        if cached not in _used_cache_files:
+            cached.unlink()
 
 
 def on_page_content(html_text, page, config, files):
@@ -118,15 +212,82 @@ def on_page_content(html_text, page, config, files):
             "A new nbconvert or mkdocs-jupyter template probably added it; remove it in tools/notebook_hooks.py."
         )
 
+    html_text = _describe_images(html_text, page)
+    html_text = _move_images_out(html_text, page.url, Path(config["site_dir"]))
     html_text = _fold_solutions(html_text, page.file.src_uri)
     html_text = _add_links(html_text, page)
     return _code_colour_style() + html_text
 
 
+def _describe_images(html_text: str, page) -> str:
+    """Give each image in a code cell's output the text in the cell's ``alt`` metadata.
+
+    nbconvert gives an output image no text alternative of its own, only
+    "No description has been provided for this image". The text is kept
+    in the notebook, in the metadata of the cell that draws the figure
+    (``"alt": "..."``), and the code cells in the HTML carry the cell's ID.
+    """
+    source = page.file.src_uri
+    cells = {cell.get("id"): cell for cell in json.loads(Path(page.file.abs_src_path).read_text(encoding="utf-8"))["cells"]}
+    starts = list(_CODE_CELL_ID.finditer(html_text))
+    parts = [html_text[: starts[0].start()] if starts else html_text]
+    for index, start in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(html_text)
+        region = html_text[start.start() : end]
+        if _NO_DESCRIPTION in region:
+            cell_id = start.group(1)
+            alt = cells.get(cell_id, {}).get("metadata", {}).get("alt")
+            if not isinstance(alt, str) or not alt.strip():
+                raise PluginError(
+                    f"{source}: cell {cell_id!r} shows an image without a text alternative. Add one to the "
+                    f'cell\'s metadata as "alt": "<what the figure shows>", for readers who cannot see it.'
+                )
+            region = region.replace(_NO_DESCRIPTION, f'alt="{html.escape(alt.strip(), quote=True)}"')
+        parts.append(region)
+    described = "".join(parts)
+    if _NO_DESCRIPTION in described:
+        raise PluginError(f"{source}: an image outside the code cells has no text alternative; nbconvert's template may have changed.")
+    return described
+
+
+def _move_images_out(html_text: str, page_url: str, site_dir: Path) -> str:
+    """Write each embedded output image to a file under ``assets/figures/`` and load it lazily, at its size.
+
+    Embedded, the reliability diagram of exercise 2 made up 83 KB of the
+    page's 104 KB (compressed), which the browser had to load before the
+    first line of text. The width and height keep the page from shifting
+    when a lazy image arrives.
+    """
+    from PIL import Image
+
+    from tools.mkdocs_hooks import write_figure_file
+
+    def replace(match: re.Match) -> str:
+        attributes = dict(_IMAGE_ATTRIBUTE.findall(match.group(0)))
+        kind, _, data = attributes.pop("src").partition(";base64,")
+        image = base64.b64decode(data)
+        width, height = Image.open(io.BytesIO(image)).size
+        attributes.setdefault("width", str(width))
+        attributes.setdefault("height", str(height))
+        attributes["src"] = write_figure_file(image, _IMAGE_SUFFIXES[kind], page_url, site_dir)
+        attributes.update(loading="lazy", decoding="async")
+        if not attributes.get("class"):
+            attributes.pop("class", None)
+        return "<img " + " ".join(f'{name}="{value}"' for name, value in attributes.items()) + ">"
+
+    return _EMBEDDED_IMAGE.sub(replace, html_text)
+
+
 def on_post_page(output, page, config):
+    if not _is_notebook(page):
+        return output
+    # The notebook itself, for the download link, goes next to its page.
+    target = Path(page.file.abs_dest_path).parent / Path(page.file.src_uri).name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(page.file.abs_src_path, target)
     # The whole page is known only now, with Material's classes and the body
     # attributes that the notebook's dark-scheme rules select on.
-    return _prune_styles(output) if _is_notebook(page) else output
+    return _prune_styles(output)
 
 
 def _code_stamp() -> str:
@@ -148,8 +309,11 @@ def _code_stamp() -> str:
 
 
 def _is_notebook(page) -> bool:
-    source = page.file.src_uri
-    return source.startswith(NOTEBOOK_FOLDER) and source.endswith(".ipynb")
+    return _is_notebook_source(page.file.src_uri)
+
+
+def _is_notebook_source(src_uri: str) -> bool:
+    return src_uri.startswith(NOTEBOOK_FOLDER) and src_uri.endswith(".ipynb")
 
 
 def _fold_solutions(html_text: str, source: str) -> str:

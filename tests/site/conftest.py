@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 
 
-def build_site(config: Path, site_dir: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def build_site(config: Path, site_dir: Path, cwd: Path = ROOT, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run ``mkdocs build --strict`` and return the finished process, output included."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(extra_env or {})}
     return subprocess.run(
         [str(MKDOCS), "build", "--strict", "--config-file", str(config), "--site-dir", str(site_dir)],
         cwd=cwd,

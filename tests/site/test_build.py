@@ -66,9 +66,11 @@ def test_config_reader_features(config):
 
 
 def test_notebooks_fail_on_errors(config):
-    jupyter = _plugin(config, "mkdocs-jupyter")
-    assert jupyter["allow_errors"] is False
-    assert all(pattern.endswith(".ipynb") for pattern in jupyter["include"])
+    from tools import notebook_hooks
+
+    assert "tools/notebook_hooks.py" in config["hooks"]
+    assert notebook_hooks.CONVERT_OPTIONS["execute"] is True
+    assert notebook_hooks.CONVERT_OPTIONS["allow_errors"] is False
 
 
 def test_markdown_exec_python_only(config):

@@ -13,6 +13,8 @@ import nbformat
 import numpy as np
 import pytest
 import yaml
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
 from nbclient import NotebookClient
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -116,43 +118,84 @@ def test_setup_cell_acts_only_on_colab():
     assert "torch" not in calls.replace("torchvision", ""), "Colab already has PyTorch"
 
 
-# --- The cache stamp -------------------------------------------------------------
+# --- Notebooks as pages, and their cache -------------------------------------------
 
 
-def _jupyter_config(cache_dir: Path, cache: bool = True) -> dict:
-    plugin = SimpleNamespace(config={"cache": cache, "cache_dir": str(cache_dir)})
-    return {"plugins": {"mkdocs-jupyter": plugin}}
+def _files(tmp_path: Path, *paths: str) -> Files:
+    return Files([File(path, str(tmp_path / "docs"), str(tmp_path / "site"), True) for path in paths])
 
 
-def test_cache_cleared_when_code_changes(tmp_path, monkeypatch):
-    cache_dir = tmp_path / "cache"
-    cache_dir.mkdir()
-    stale = cache_dir / "stale.json"
-    stale.write_text("{}")
-    monkeypatch.setattr(notebook_hooks, "_code_stamp", lambda: "old code")
-
-    notebook_hooks.on_config(_jupyter_config(cache_dir))
-    assert not stale.exists(), "a cache without a stamp is cleared"
-    assert (cache_dir / notebook_hooks.STAMP_FILE).read_text() == "old code"
-
-    kept = cache_dir / "kept.json"
-    kept.write_text("{}")
-    notebook_hooks.on_config(_jupyter_config(cache_dir))
-    assert kept.exists(), "an unchanged stamp keeps the cache"
-
-    monkeypatch.setattr(notebook_hooks, "_code_stamp", lambda: "new code")
-    notebook_hooks.on_config(_jupyter_config(cache_dir))
-    assert not kept.exists(), "a changed stamp clears the cache"
-    assert (cache_dir / notebook_hooks.STAMP_FILE).read_text() == "new code"
+@pytest.mark.parametrize(("directory_urls", "address", "dest"), [(True, "notebooks/one/", "notebooks/one/index.html"), (False, "notebooks/one.html", "notebooks/one.html")])
+def test_notebooks_become_pages_in_place(tmp_path, directory_urls, address, dest):
+    files = _files(tmp_path, "index.md", "notebooks/one.ipynb", "notebooks/data.csv", "other/two.ipynb", "z.md")
+    pages = notebook_hooks.on_files(files, {"use_directory_urls": directory_urls, "site_dir": str(tmp_path / "site")})
+    assert [file.src_uri for file in pages] == [file.src_uri for file in files], "the order sets the sitemap's"
+    notebook = pages.get_file_from_path("notebooks/one.ipynb")
+    assert notebook.is_documentation_page()
+    assert (notebook.url, notebook.dest_uri) == (address, dest)
+    assert not pages.get_file_from_path("notebooks/data.csv").is_documentation_page()
+    assert not pages.get_file_from_path("other/two.ipynb").is_documentation_page(), "only notebooks/*.ipynb are pages"
 
 
-def test_cache_untouched_when_disabled(tmp_path):
-    cache_dir = tmp_path / "cache"
-    cache_dir.mkdir()
-    (cache_dir / "page.json").write_text("{}")
-    notebook_hooks.on_config(_jupyter_config(cache_dir, cache=False))
-    assert (cache_dir / "page.json").exists()
-    assert not (cache_dir / notebook_hooks.STAMP_FILE).exists()
+def _notebook_page(tmp_path: Path, text: str = '{"cells": []}') -> SimpleNamespace:
+    source = tmp_path / "docs" / "notebooks" / "one.ipynb"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(text)
+    return SimpleNamespace(file=SimpleNamespace(src_uri="notebooks/one.ipynb", abs_src_path=str(source)), title="Title in the nav", content=None, toc=None)
+
+
+@pytest.fixture
+def conversions(tmp_path, monkeypatch):
+    """Record the notebooks converted, with a stand-in converter and the cache in a temporary folder."""
+    from tools import mkdocs_hooks
+
+    monkeypatch.setattr(mkdocs_hooks, "CACHE_ROOT", tmp_path / "cache")
+    monkeypatch.setattr(notebook_hooks, "_code_stamp", lambda: "code 1")
+    converted = []
+
+    def convert(source: Path) -> dict:
+        converted.append(source.read_text())
+        token = {"level": 1, "id": "one", "name": "Exercise one", "children": []}
+        return {"content": f'<h1 id="one">Exercise one</h1><p>run {len(converted)}</p>', "toc_tokens": [token], "title": "Exercise one"}
+
+    monkeypatch.setattr(notebook_hooks, "_convert", convert)
+    return converted
+
+
+def _render(page) -> None:
+    notebook_hooks.on_pre_build({})
+    notebook_hooks._render_notebook(page, {}, None)
+
+
+def test_converted_notebook_comes_from_the_cache(tmp_path, conversions):
+    page = _notebook_page(tmp_path)
+    for _build in range(2):
+        _render(page)
+        assert page.content == '<h1 id="one">Exercise one</h1><p>run 1</p>'
+    assert len(conversions) == 1
+    assert page.title == "Exercise one", "the notebook's first heading, as mkdocs-jupyter sets it"
+    assert [item.title for item in page.toc] == ["Exercise one"]
+
+
+def test_notebook_converted_again_after_an_edit(tmp_path, conversions):
+    _render(_notebook_page(tmp_path))
+    page = _notebook_page(tmp_path, '{"cells": [], "metadata": {}}')
+    _render(page)
+    assert conversions == ['{"cells": []}', '{"cells": [], "metadata": {}}']
+    assert page.content.endswith("<p>run 2</p>")
+
+
+def test_notebook_converted_again_after_a_code_change(tmp_path, conversions, monkeypatch):
+    page = _notebook_page(tmp_path)
+    _render(page)
+    monkeypatch.setattr(notebook_hooks, "_code_stamp", lambda: "code 2")
+    _render(page)
+    assert len(conversions) == 2
+    # The build evicts what it did not use: the page of the old code.
+    notebook_hooks.on_post_build({})
+    assert len(list((tmp_path / "cache" / notebook_hooks.NOTEBOOK_CACHE_FOLDER).glob("*.json"))) == 1
+    _render(page)
+    assert len(conversions) == 2
 
 
 def test_code_stamp_follows_medguide(monkeypatch):
@@ -170,6 +213,60 @@ def test_code_stamp_follows_data_files(monkeypatch, tmp_path):
     before = notebook_hooks._code_stamp()
     (tmp_path / "breastmnist.npz").write_bytes(b"second copy")
     assert notebook_hooks._code_stamp() != before
+
+
+# --- Output images ------------------------------------------------------------------
+
+
+def _cell_html(cell_id: str, output: str) -> str:
+    return f'<div class="jp-Cell jp-CodeCell jp-Notebook-cell" id="cell-id={cell_id}"><div class="jp-OutputArea">{output}</div></div>'
+
+
+def _png(width: int, height: int) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+_UNDESCRIBED = '<img alt="No description has been provided for this image" class="" src="data:image/png;base64,AAAA"/>'
+
+
+def test_output_image_takes_the_cell_alt(tmp_path):
+    cells = [{"id": "plot", "cell_type": "code", "metadata": {"alt": "A 'ROC' curve"}}, {"id": "text", "cell_type": "code", "metadata": {}}]
+    page = _notebook_page(tmp_path, json.dumps({"cells": cells}))
+    text = _cell_html("text", "<pre>42</pre>") + _cell_html("plot", _UNDESCRIBED)
+    described = notebook_hooks._describe_images(text, page)
+    assert 'alt="A &#x27;ROC&#x27; curve"' in described
+    assert described.startswith(_cell_html("text", "<pre>42</pre>"))
+
+
+def test_output_image_without_alt_fails(tmp_path):
+    cells = [{"id": "plot", "cell_type": "code", "metadata": {"tags": ["solution"]}}]
+    page = _notebook_page(tmp_path, json.dumps({"cells": cells}))
+    with pytest.raises(PluginError, match=r"notebooks/one.ipynb: cell 'plot' shows an image without a text alternative.*\"alt\""):
+        notebook_hooks._describe_images(_cell_html("plot", _UNDESCRIBED), page)
+
+
+def test_output_image_outside_cells_fails(tmp_path):
+    page = _notebook_page(tmp_path)
+    with pytest.raises(PluginError, match="outside the code cells"):
+        notebook_hooks._describe_images(_UNDESCRIBED, page)
+
+
+def test_output_images_move_to_sized_lazy_files(tmp_path):
+    text = f'<p>before</p><img alt="Curve" class="" src="data:image/png;base64,{_png(30, 20)}"/><p>after</p>'
+    moved = notebook_hooks._move_images_out(text, "notebooks/one/", tmp_path)
+    match = re.fullmatch(r'<p>before</p><img alt="Curve" width="30" height="20" src="\.\./\.\./assets/figures/(\w{20})\.png" loading="lazy" decoding="async"><p>after</p>', moved)
+    assert match, moved
+    assert (tmp_path / "assets" / "figures" / f"{match.group(1)}.png").read_bytes().startswith(b"\x89PNG")
+    # A size that the notebook set stays.
+    sized = text.replace('class=""', 'class="" width="15"')
+    assert 'width="15" height="20"' in notebook_hooks._move_images_out(sized, "notebooks/one/", tmp_path)
 
 
 # --- The built pages -------------------------------------------------------------
@@ -257,7 +354,7 @@ def test_evaluation_results(built_site, breastmnist):
     assert after < before
     assert _number(r"after scaling: .*?Brier ([\d.]+)", text) < _number(r"before scaling: .*?Brier ([\d.]+)", text)
     assert text.count("Wilson score") == 4, "sensitivity, specificity, PPV and NPV have intervals"
-    assert 'src="data:image/png;base64,' in page, "the reliability diagrams are embedded"
+    _assert_described_figure(built_site, page, "reliability diagrams")
 
 
 @pytest.mark.slow
@@ -275,7 +372,20 @@ def test_shortcut_results(built_site):
     assert after > before + 20, "adding the marker flips benign images"
     fixed_share = _number(r"Grad-CAM in the corner: ([\d.]+)% \(shortcut model", text)
     assert fixed_share < 6.25
-    assert page.count('src="data:image/png;base64,') >= 1, "the saliency figure is embedded"
+    _assert_described_figure(built_site, page, "Grad-CAM map")
+
+
+def _assert_described_figure(built_site: Path, page: str, described: str) -> None:
+    """Check that the page shows one output figure, from a file, described by its cell's metadata."""
+    assert "data:image/png" not in page and "No description has been provided" not in page
+    images = re.findall(r'<img alt="([^"]*)" width="(\d+)" height="(\d+)" src="\.\./\.\./(assets/figures/\w+\.png)" loading="lazy"', page)
+    assert len(images) == 1
+    alt, width, height, path = images[0]
+    assert described in html.unescape(alt)
+    from PIL import Image
+
+    with Image.open(built_site / path) as image:
+        assert image.size == (int(width), int(height))
 
 
 @pytest.mark.slow
@@ -396,14 +506,13 @@ _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix
 
 
 def _notebook_site(tmp_path: Path, source: str):
-    """Build a one-notebook site with the project's theme, notebook plugin settings and notebook hook."""
+    """Build a one-notebook site with the project's theme and notebook hook."""
     project = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=_Loader)
-    jupyter = next(entry for entry in project["plugins"] if isinstance(entry, dict) and "mkdocs-jupyter" in entry)
     config = {
         "site_name": "Notebook test",
         "strict": True,
         "theme": {**project["theme"], "custom_dir": str(ROOT / "overrides")},
-        "plugins": ["search", jupyter],
+        "plugins": ["search"],
         "hooks": [str(ROOT / "tools" / "notebook_hooks.py")],
         "markdown_extensions": ["admonition", "pymdownx.details"],
     }
@@ -418,7 +527,8 @@ def _notebook_site(tmp_path: Path, source: str):
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     (tmp_path / "docs" / "notebooks").mkdir(parents=True)
     nbformat.write(notebook, tmp_path / "docs" / "notebooks" / "mini.ipynb")
-    return build_site(tmp_path / "mkdocs.yml", tmp_path / "site", cwd=tmp_path)
+    # A cache of its own: the build deletes the cached notebook pages it does not use.
+    return build_site(tmp_path / "mkdocs.yml", tmp_path / "site", cwd=tmp_path, extra_env={"GUIDE_CACHE_ROOT": str(tmp_path / "cache")})
 
 
 @pytest.mark.slow
