@@ -494,7 +494,7 @@ def _install_signature_cache() -> None:
 class SearchEntryCache(_JsonFileCache):
     """Disk cache for the search entries that Material's search plugin makes from each page.
 
-    Material 9.7 parses the HTML of every page with ``html.parser`` at every
+    Material 9.8 parses the HTML of every page with ``html.parser`` at every
     build to cut it into sections, about 0.7 s for this site, the largest
     single cost of a rebuild after a prose edit. This class wraps
     ``SearchIndex.add_entry_from_context`` and keeps the entries a page gave,

@@ -377,7 +377,8 @@ def test_shortcut_results(built_site):
 
 def _assert_described_figure(built_site: Path, page: str, described: str) -> None:
     """Check that the page shows one output figure, from a file, described by its cell's metadata."""
-    assert "data:image/png" not in page and "No description has been provided" not in page
+    assert "data:image/png" not in page
+    assert "No description has been provided" not in page
     images = re.findall(r'<img alt="([^"]*)" width="(\d+)" height="(\d+)" src="\.\./\.\./(assets/figures/\w+\.png)" loading="lazy"', page)
     assert len(images) == 1
     alt, width, height, path = images[0]
