@@ -208,7 +208,7 @@ def on_post_build(config):
     # and its stylesheets are byte for byte the same), so they cannot go stale.
     if _sheets:
         try:
-            cheatsheets.print_sheets(site, _sheets, cache_dir=SHEET_CACHE_DIR, public_url=_public_url(config))
+            cheatsheets.print_sheets(site, _sheets, cache_dir=SHEET_CACHE_DIR, public_url=_public_url(config), site_name=config["site_name"])
         except cheatsheets.SheetError as error:
             raise PluginError(str(error)) from error
 
