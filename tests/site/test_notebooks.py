@@ -451,6 +451,12 @@ def test_pruning_changes_no_computed_style(browser, built_site, name, scheme):
     assert different == []
 
 
+@pytest.mark.parametrize(("css", "page", "name"), [(b".a{}", "<p></p>", "css"), (".a{}", None, "html_text")])
+def test_prune_css_rejects_non_text(css, page, name):
+    with pytest.raises(TypeError, match=f"prune_css: {name} must be a str"):
+        notebook_hooks.prune_css(css, page)
+
+
 def _plugin_css() -> str:
     import mkdocs_jupyter
 
