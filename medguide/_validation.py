@@ -1,12 +1,12 @@
 """Input checks shared by the medguide modules.
 
 Every check raises ``ValueError`` or ``TypeError`` (or
-:class:`~medguide.exceptions.UndefinedMetricError`) whose message names the
+[`UndefinedMetricError`][medguide.exceptions.UndefinedMetricError]) whose message names the
 calling function, the argument, the rule it breaks, the value received and
 what to do. Pass the public function's name as ``func`` so the message points
 at the call the user wrote.
 
-``squeeze_labels`` is public and re-exported by :mod:`medguide.metrics`. The
+``squeeze_labels`` is public and re-exported by [`medguide.metrics`][medguide.metrics]. The
 other helpers are private to the package.
 """
 
@@ -173,7 +173,7 @@ def binary_targets(
 
     ``y_true`` may contain at most two distinct labels. When it contains two,
     one of them must be ``positive_label``. One distinct label is allowed here
-    and rejected by :func:`require_both_classes` where a metric needs both.
+    and rejected by `require_both_classes` where a metric needs both.
     """
     labels = check_labels_1d(y_true, func=func, name=name)
     present = np.unique(labels)
@@ -310,7 +310,7 @@ def check_score_matrix(
     """Return a float64 score matrix of shape (n_samples, n_classes) with values in [0, 1].
 
     With ``rows_sum_to_one`` (multi-class probabilities) every row must sum to
-    1 within :data:`ROW_SUM_TOLERANCE`. Convert logits before calling this.
+    1 within `ROW_SUM_TOLERANCE`. Convert logits before calling this.
     """
     scores = to_numpy(y_score, func=func, name=name)
     if scores.ndim != 2 or scores.shape[1] < 2:

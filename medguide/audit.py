@@ -1,6 +1,6 @@
 """Leakage audit of a set of data splits: shared patients, duplicates, near-duplicates.
 
-:func:`audit_splits` reports, for splits such as train/val/test, the group
+[`audit_splits`][medguide.audit.audit_splits] reports, for splits such as train/val/test, the group
 IDs that occur in more than one split, exact duplicate images within and
 across splits, near-duplicate images across splits and the label conflicts
 among them. The search is fast enough for about 100,000 images of 28 x 28
@@ -82,7 +82,7 @@ class DuplicateGroup(NamedTuple):
 
 @dataclass(frozen=True)
 class AuditReport:
-    """Findings of :func:`audit_splits`.
+    """Findings of [`audit_splits`][medguide.audit.audit_splits].
 
     Attributes
     ----------

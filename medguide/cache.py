@@ -1,13 +1,13 @@
 """Cache expensive results on disk, keyed on the code and the data that made them.
 
-A key covers only the code that was read statically: :class:`ModuleGraph`
-follows ``import`` statements with :mod:`ast`, so a module reached through
+A key covers only the code that was read statically: [`ModuleGraph`][medguide.cache.ModuleGraph]
+follows ``import`` statements with `ast`, so a module reached through
 ``importlib.import_module``, ``__import__`` or a name looked up at run time is
 not part of it.
 
 ``joblib.Memory`` keys a call on the function's own source and its arguments.
 That misses a change inside a helper the function calls, so a cached model
-could outlive the code that trained it. :func:`memoize` adds the helpers the
+could outlive the code that trained it. [`memoize`][medguide.cache.memoize] adds the helpers the
 function calls, the medguide modules it refers to (each with the medguide
 modules those import, transitively), medguide's version and the content of the
 arguments. A change to any of these makes a new key, and a change to a
@@ -53,7 +53,7 @@ _HASHED_GLOBALS = (bool, int, float, complex, str, bytes, type(None), tuple, lis
 
 
 class ModuleGraph:
-    """Static import graph of the modules of some packages, read from source with :mod:`ast`.
+    """Static import graph of the modules of some packages, read from source with `ast`.
 
     Only ``import`` and ``from ... import`` statements are followed (anywhere in
     a file, also inside functions). A module loaded by ``importlib``, a name
@@ -316,7 +316,7 @@ def memoize(func: F) -> F:
     medguide and their arguments (no clock, no unseeded randomness, no files
     read inside): the key cannot see anything else.
 
-    The key joins :func:`code_fingerprint` of ``func`` with ``joblib.hash`` of
+    The key joins [`code_fingerprint`][medguide.cache.code_fingerprint] of ``func`` with ``joblib.hash`` of
     the arguments, which hashes numpy arrays and tensors by content. Results
     are stored with ``joblib.dump`` and written atomically. With the variable
     unset or empty the function simply runs, so copied code behaves the same

@@ -2,8 +2,8 @@
 
 The reliability curve, expected calibration error (ECE) and Brier score
 measure how well the probability of the positive class matches observed
-frequencies. They handle binary tasks only. :class:`TemperatureScaler` fits
-one temperature on validation logits, and :func:`adjust_for_prevalence`
+frequencies. They handle binary tasks only. [`TemperatureScaler`][medguide.calibration.TemperatureScaler] fits
+one temperature on validation logits, and [`adjust_for_prevalence`][medguide.calibration.adjust_for_prevalence]
 corrects probabilities for a population whose prevalence differs from the
 training data.
 """
@@ -215,7 +215,7 @@ def expected_calibration_error(
 
     This is the binary ECE on the probability of the positive class, not the
     top-label ECE often reported for multi-class models. It is computed from
-    :func:`reliability_curve`, written here because scikit-learn 1.9 has no
+    [`reliability_curve`][medguide.calibration.reliability_curve], written here because scikit-learn 1.9 has no
     ECE. ECE from few samples per bin is biased upwards.
 
     Parameters
@@ -238,7 +238,7 @@ def expected_calibration_error(
     Raises
     ------
     ValueError
-        If the inputs are invalid (see :func:`reliability_curve`).
+        If the inputs are invalid (see [`reliability_curve`][medguide.calibration.reliability_curve]).
 
     Examples
     --------
@@ -285,7 +285,7 @@ def brier_score(y_true: Any, y_prob: Any, *, positive_label: Any) -> float:
     Raises
     ------
     ValueError
-        If the inputs are invalid (see :func:`reliability_curve`).
+        If the inputs are invalid (see [`reliability_curve`][medguide.calibration.reliability_curve]).
 
     Examples
     --------
@@ -306,7 +306,7 @@ class TemperatureScaler:
     ``transform`` returns softmax(logits / T). T > 1 softens overconfident
     probabilities and T < 1 sharpens them; the predicted class never
     changes. A scaler is fitted once: a second ``fit`` raises
-    :class:`~medguide.exceptions.LeakageError`, because refitting it on
+    [`LeakageError`][medguide.exceptions.LeakageError], because refitting it on
     another split (usually the test set) would tune the calibration on the
     data meant to evaluate it.
 
@@ -345,7 +345,7 @@ class TemperatureScaler:
 
     @property
     def fitted(self) -> bool:
-        """Whether :meth:`fit` has run."""
+        """Whether [`fit`][medguide.calibration.TemperatureScaler.fit] has run."""
         return self._temperature is not None
 
     def fit(self, logits: Any, labels: Any) -> TemperatureScaler:

@@ -232,7 +232,7 @@ def load_split(
 
     The file is read through ``medmnist``'s dataset class. Its MD5 sum is
     compared with the official one: a different sum gives a
-    :class:`~medguide.exceptions.ChecksumWarning`, not an error, because
+    [`ChecksumWarning`][medguide.exceptions.ChecksumWarning], not an error, because
     rebuilt copies of the official files exist and are used offline.
 
     Parameters
@@ -242,7 +242,7 @@ def load_split(
     split : {"train", "val", "test"}
         Which official split to load.
     root : str or path-like, optional
-        Folder holding the ``.npz`` files. Defaults to :func:`data_dir`.
+        Folder holding the ``.npz`` files. Defaults to [`data_dir`][medguide.data.data_dir].
     size : {28, 64, 128, 224}, default=28
         Image size in pixels.
     download : bool, default=True
@@ -288,7 +288,7 @@ def load_splits(
 ) -> dict[str, MedMNISTSplit]:
     """Load the official train, validation and test splits of a MedMNIST 2D dataset.
 
-    Parameters are those of :func:`load_split`.
+    Parameters are those of [`load_split`][medguide.data.load_split].
 
     Returns
     -------
@@ -323,7 +323,7 @@ def download_medmnist(
     name : str
         A MedMNIST flag such as ``"breastmnist"``.
     root : str or path-like, optional
-        Target folder, created if missing. Defaults to :func:`data_dir`.
+        Target folder, created if missing. Defaults to [`data_dir`][medguide.data.data_dir].
     size : {28, 64, 128, 224}, default=28
         Image size in pixels.
     url, md5 : str, optional

@@ -4,7 +4,7 @@ Every function runs the model in evaluation mode with gradients enabled, so
 BatchNorm uses its running statistics, and restores each submodule's
 training flag afterwards, also when captum raises. Maps explain the logit of
 the target class, not its softmax probability. A map that looks plausible is
-no proof that it depends on what the model learned: :func:`randomisation_check`
+no proof that it depends on what the model learned: [`randomisation_check`][medguide.explain.randomisation_check]
 tests that, following Adebayo et al. (2018).
 """
 
@@ -74,7 +74,7 @@ def grad_cam(
     layer : str or torch.nn.Module
         Target layer, as a dotted name or as the module object itself. The
         output of the last convolutional block after its ReLU, ``"block3"``
-        for :class:`~medguide.training.SmallCNN`, is the usual choice; the
+        for [`SmallCNN`][medguide.training.SmallCNN], is the usual choice; the
         raw convolution output before BatchNorm (``"block3.conv"``) gives
         noisier maps.
     relu : bool, default=True
@@ -361,7 +361,7 @@ class RandomisationStep:
 
 @dataclass(frozen=True)
 class RandomisationResult:
-    """Outcome of :func:`randomisation_check`, one step per randomised layer.
+    """Outcome of [`randomisation_check`][medguide.explain.randomisation_check], one step per randomised layer.
 
     Attributes
     ----------

@@ -3,7 +3,7 @@
 Binary functions take ``positive_label`` as a required keyword, and the
 scores are the scores of that class. Labels of shape (n_samples, 1), as
 MedMNIST stores them, are squeezed explicitly; any other shape is rejected.
-An undefined metric raises :class:`~medguide.exceptions.UndefinedMetricError`
+An undefined metric raises [`UndefinedMetricError`][medguide.exceptions.UndefinedMetricError]
 or is reported as undefined with its reason, never as NaN.
 
 The module has five parts: the clinical report at a threshold, AUROC and
@@ -82,7 +82,7 @@ def accuracy_from_logits(logits: Any, targets: Any) -> float:
     Comparing predictions of shape (n_samples,) with MedMNIST targets of shape
     (n_samples, 1) broadcasts to (n_samples, n_samples) and gives a wrong
     accuracy without an error. This helper squeezes the targets with
-    :func:`squeeze_labels` and checks the shapes first.
+    [`squeeze_labels`][medguide.metrics.squeeze_labels] and checks the shapes first.
 
     Parameters
     ----------
@@ -204,7 +204,7 @@ class ClinicalReport:
     """Confusion-matrix counts and threshold metrics with confidence intervals.
 
     Predicted positive means ``score >= threshold``. Every metric is a
-    :class:`MetricEstimate`; one whose denominator is zero is reported as
+    [`MetricEstimate`][medguide.metrics.MetricEstimate]; one whose denominator is zero is reported as
     undefined with the reason.
 
     Attributes
@@ -368,8 +368,8 @@ def clinical_report(
     """Evaluate a binary classifier at one threshold, with a confidence interval per metric.
 
     The threshold is taken as given. To choose one, fit it on validation
-    data with :func:`fit_threshold` and evaluate the returned
-    :class:`OperatingPoint` on the test set. PPV and NPV depend on the
+    data with [`fit_threshold`][medguide.metrics.fit_threshold] and evaluate the returned
+    [`OperatingPoint`][medguide.metrics.OperatingPoint] on the test set. PPV and NPV depend on the
     prevalence of the data passed, so they do not carry over to a
     population with another prevalence.
 
@@ -549,7 +549,7 @@ def binary_auroc(
     UndefinedMetricError
         If ``y_true`` contains one class only.
     ValueError
-        If the inputs are invalid (see :func:`clinical_report`).
+        If the inputs are invalid (see [`clinical_report`][medguide.metrics.clinical_report]).
 
     Examples
     --------
@@ -595,7 +595,7 @@ def binary_auprc(
     UndefinedMetricError
         If ``y_true`` contains one class only.
     ValueError
-        If the inputs are invalid (see :func:`clinical_report`).
+        If the inputs are invalid (see [`clinical_report`][medguide.metrics.clinical_report]).
 
     Examples
     --------
@@ -627,8 +627,8 @@ def stratified_resample_indices(
 
     Positives and negatives are resampled separately with replacement, so
     every resample keeps the class counts of the data and both classes.
-    These are the resamples that :func:`bootstrap_auroc` and
-    :func:`bootstrap_auprc` score for the same ``seed``, which lets a reader
+    These are the resamples that [`bootstrap_auroc`][medguide.metrics.bootstrap_auroc] and
+    [`bootstrap_auprc`][medguide.metrics.bootstrap_auprc] score for the same ``seed``, which lets a reader
     check or extend them with any metric. The full array uses
     8 * n_resamples * n_samples bytes, so the bootstrap functions draw the
     same resamples in blocks instead.
@@ -697,7 +697,7 @@ class BootstrapResult:
         Seed of the random generator.
     distribution : numpy.ndarray of shape (n_resamples,)
         The metric on each resample, in the order of
-        :func:`stratified_resample_indices`.
+        [`stratified_resample_indices`][medguide.metrics.stratified_resample_indices].
 
     Examples
     --------
@@ -837,7 +837,7 @@ def bootstrap_auroc(
 
     Positives and negatives are resampled separately, so every resample has
     both classes and AUROC is always defined. The resamples are those of
-    :func:`stratified_resample_indices` with the same seed. The percentile
+    [`stratified_resample_indices`][medguide.metrics.stratified_resample_indices] with the same seed. The percentile
     interval can be too narrow for small samples or an AUROC near 1.
 
     Parameters
@@ -867,7 +867,7 @@ def bootstrap_auroc(
     UndefinedMetricError
         If ``y_true`` contains one class only.
     ValueError
-        If the inputs are invalid (see :func:`clinical_report`).
+        If the inputs are invalid (see [`clinical_report`][medguide.metrics.clinical_report]).
 
     See Also
     --------
@@ -920,8 +920,8 @@ def bootstrap_auprc(
     """Compute average precision with a stratified percentile bootstrap interval.
 
     Average precision follows scikit-learn's step-function definition (see
-    :func:`binary_auprc`). The resamples and their limits are those of
-    :func:`bootstrap_auroc`.
+    [`binary_auprc`][medguide.metrics.binary_auprc]). The resamples and their limits are those of
+    [`bootstrap_auroc`][medguide.metrics.bootstrap_auroc].
 
     Parameters
     ----------
@@ -950,11 +950,11 @@ def bootstrap_auprc(
     UndefinedMetricError
         If ``y_true`` contains one class only.
     ValueError
-        If the inputs are invalid (see :func:`clinical_report`).
+        If the inputs are invalid (see [`clinical_report`][medguide.metrics.clinical_report]).
 
     Notes
     -----
-    Vectorised like :func:`bootstrap_auroc`: per resample, the cumulative
+    Vectorised like [`bootstrap_auroc`][medguide.metrics.bootstrap_auroc]: per resample, the cumulative
     counts from the highest score down give precision at each threshold,
     and each threshold adds its share of recall times that precision.
 
@@ -1052,7 +1052,7 @@ def compare_auroc(
     The test accounts for the correlation between the two models, which an
     unpaired comparison of two intervals ignores. It relies on a normal
     approximation, so with fewer than about 20 cases per class prefer a
-    paired bootstrap on :func:`stratified_resample_indices`.
+    paired bootstrap on [`stratified_resample_indices`][medguide.metrics.stratified_resample_indices].
 
     Parameters
     ----------
@@ -1079,7 +1079,7 @@ def compare_auroc(
         variance (the two models order every positive-negative pair alike),
         where z and p are undefined.
     ValueError
-        If the inputs are invalid (see :func:`clinical_report`).
+        If the inputs are invalid (see [`clinical_report`][medguide.metrics.clinical_report]).
 
     Notes
     -----
@@ -1168,7 +1168,7 @@ class OperatingPoint:
 
     The class has no fit method and its fields cannot be reassigned, so a
     test-set evaluation cannot tune the threshold again. Build one with
-    :func:`fit_threshold`.
+    [`fit_threshold`][medguide.metrics.fit_threshold].
 
     Attributes
     ----------
@@ -1405,7 +1405,7 @@ def _select_threshold(
 
 @dataclass(frozen=True)
 class ClassResult:
-    """One class's one-vs-rest value in a :class:`PerClassReport`.
+    """One class's one-vs-rest value in a [`PerClassReport`][medguide.metrics.PerClassReport].
 
     Attributes
     ----------

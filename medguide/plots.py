@@ -3,13 +3,13 @@ confusion matrix, image grids and saliency overlays.
 
 Every function draws with colour-blind-safe colours and, where curves share an axes,
 with distinct line styles and markers, so a figure stays readable when printed in
-grey-scale. The functions return a :class:`matplotlib.figure.Figure` and never call
+grey-scale. The functions return a `matplotlib.figure.Figure` and never call
 ``pyplot.show`` or close a figure. Without ``ax`` they build the figure with
-:class:`matplotlib.figure.Figure` rather than pyplot, so they need no display and
+`matplotlib.figure.Figure` rather than pyplot, so they need no display and
 leave pyplot's list of open figures alone.
 
 Each function also stores a one-sentence description of what it drew.
-:func:`describe_figure` returns those sentences as alt text for the page.
+[`describe_figure`][medguide.plots.describe_figure] returns those sentences as alt text for the page.
 """
 
 from __future__ import annotations
@@ -172,10 +172,10 @@ def plot_roc(
     probability. It reflects only the sampling variation of the evaluation set, not
     the variation between hospitals, scanners or patient groups that the set lacks.
 
-    The curve is drawn by :class:`sklearn.metrics.RocCurveDisplay`. The band and the
+    The curve is drawn by `sklearn.metrics.RocCurveDisplay`. The band and the
     AUROC interval come from the resamples of
-    :func:`medguide.metrics.stratified_resample_indices`, so for the same ``seed`` and
-    ``n_resamples`` the interval equals that of :func:`medguide.metrics.bootstrap_auroc`.
+    [`medguide.metrics.stratified_resample_indices`][medguide.metrics.stratified_resample_indices], so for the same ``seed`` and
+    ``n_resamples`` the interval equals that of [`medguide.metrics.bootstrap_auroc`][medguide.metrics.bootstrap_auroc].
     Each resample draws positives and negatives separately with replacement, so every
     resample has both classes. Pass the same ``ax`` again to overlay another model,
     which gets the next colour, line style, marker and band hatch.
@@ -243,7 +243,7 @@ def plot_roc(
     interval of those sensitivities.
 
     The resampled curves are computed here rather than with
-    :func:`sklearn.metrics.roc_curve` in a loop, because one vectorised pass over the
+    `sklearn.metrics.roc_curve` in a loop, because one vectorised pass over the
     resample counts is much faster. For 1000 resamples of the 156 BreastMNIST and
     624 PneumoniaMNIST test samples it ran 50 to 150 times faster than a loop of
     ``roc_curve`` and ``roc_auc_score`` calls (measured on a shared 2-core CPU).
@@ -345,7 +345,7 @@ def plot_precision_recall(
 
     The curve has no confidence band, and the chance line is drawn only for the first
     curve on an axes, so overlaid curves must come from the same evaluation set. The
-    curve is drawn by :class:`sklearn.metrics.PrecisionRecallDisplay` as a step
+    curve is drawn by `sklearn.metrics.PrecisionRecallDisplay` as a step
     function, and the legend gives the average precision. A classifier that ranks at
     random has a precision equal to the prevalence at every recall, which is the
     dotted chance line.
@@ -454,8 +454,8 @@ def plot_reliability(
 
     Bins with few samples give noisy observed frequencies, which the lower panel of
     counts makes visible, but no confidence interval is drawn per bin. The bins come
-    from :func:`medguide.calibration.reliability_curve`. The upper panel is drawn by
-    :class:`sklearn.calibration.CalibrationDisplay`: the observed frequency of
+    from [`medguide.calibration.reliability_curve`][medguide.calibration.reliability_curve]. The upper panel is drawn by
+    `sklearn.calibration.CalibrationDisplay`: the observed frequency of
     ``positive_label`` against the mean predicted probability in each non-empty bin,
     with the diagonal of perfect calibration. The lower panel shows the sample count
     of each non-empty bin as a vertical line at the same mean predicted probability,
@@ -593,7 +593,7 @@ def plot_confusion_matrix(
     shows nothing about other operating points. Rows are true classes and columns are
     predicted classes, in the order of ``label_names``. Each cell shows the count and,
     below it, the percentage of its row, so the diagonal reads as the sensitivity of
-    each class. The matrix is drawn by :class:`sklearn.metrics.ConfusionMatrixDisplay`
+    each class. The matrix is drawn by `sklearn.metrics.ConfusionMatrixDisplay`
     with the colour-blind-safe "cividis" colour map.
 
     Parameters

@@ -2,8 +2,8 @@
 
 Statistics computed on all images, or refitted on the test split, let the
 test data shape the model's input and overstate performance.
-:class:`IntensityNormalizer` records a fingerprint of the data it was fitted
-on and raises :class:`~medguide.exceptions.LeakageError` when ``fit`` is
+[`IntensityNormalizer`][medguide.preprocessing.IntensityNormalizer] records a fingerprint of the data it was fitted
+on and raises [`LeakageError`][medguide.exceptions.LeakageError] when ``fit`` is
 called again on different data, unless the caller asks for a refit.
 """
 
@@ -107,7 +107,7 @@ class IntensityNormalizer(TransformerMixin, BaseEstimator):
     scale_ : numpy.ndarray
         Divisor: the standard deviation or the range, in the same shape.
     fingerprint_ : str
-        :func:`fingerprint_array` of the data passed to ``fit``.
+        [`fingerprint_array`][medguide.preprocessing.fingerprint_array] of the data passed to ``fit``.
     n_samples_fit_ : int
         Number of samples (length of axis 0) passed to ``fit``.
     sample_shape_ : tuple of int
@@ -259,7 +259,7 @@ class IntensityNormalizer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
-            Output of :meth:`transform`.
+            Output of [`transform`][medguide.preprocessing.IntensityNormalizer.transform].
 
         Returns
         -------

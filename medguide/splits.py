@@ -196,7 +196,7 @@ def patient_split(
     takes one fold of ``StratifiedGroupKFold``: the test set is about
     ``1 / round(1 / test_size)`` of the samples and the validation set is
     carved out of the rest in the same way. Read the real sizes from
-    :attr:`SplitIndices.sizes`.
+    [`SplitIndices.sizes`][medguide.splits.SplitIndices.sizes].
 
     Parameters
     ----------

@@ -67,7 +67,7 @@ class SmallCNN(nn.Module):
     Parameters
     ----------
     n_classes : int, default=2
-        Number of output logits. Must be at least 2, because :func:`fit`
+        Number of output logits. Must be at least 2, because [`fit`][medguide.training.fit]
         trains with the cross-entropy loss over one logit per class.
     width : int, default=8
         Channels of block 1. Blocks 2 and 3 have ``2 * width`` and
@@ -139,7 +139,7 @@ def _conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
 
 @dataclass(frozen=True)
 class TrainingHistory:
-    """Per-epoch losses of a :func:`fit` run and the epoch whose weights were kept.
+    """Per-epoch losses of a [`fit`][medguide.training.fit] run and the epoch whose weights were kept.
 
     Epochs are counted from 0, so ``val_loss[best_epoch]`` is the lowest
     validation loss. Two runs compare equal when their losses, best epoch,
@@ -154,7 +154,7 @@ class TrainingHistory:
         Validation loss after each epoch, in evaluation mode.
     best_epoch : int
         Epoch with the lowest validation loss, whose weights the model has
-        after :func:`fit`.
+        after [`fit`][medguide.training.fit].
     stopped_early : bool
         Whether early stopping ended the run before `epochs` epochs.
     seed : int
@@ -194,7 +194,7 @@ def set_seed(seed: int) -> None:
     This changes global state for the whole process: it calls
     ``torch.manual_seed``, ``numpy.random.seed`` and
     ``torch.use_deterministic_algorithms(True)``. Call it before building a
-    model so that the initial weights are reproducible. :func:`fit` does not
+    model so that the initial weights are reproducible. [`fit`][medguide.training.fit] does not
     need it, because it seeds its own run. Results are bitwise reproducible
     on the CPU only with the same torch version and thread count.
 
@@ -300,7 +300,7 @@ def weighted_sampler(
     ``sample_weights[i]``. The sampler owns a ``torch.Generator`` seeded
     with `seed`, so its draws do not depend on the global torch seed, but
     the generator advances with every epoch: build a new sampler for every
-    :func:`fit` run that has to be reproducible. Balanced per-sample
+    [`fit`][medguide.training.fit] run that has to be reproducible. Balanced per-sample
     weights come from ``sklearn.utils.class_weight.compute_sample_weight``.
 
     Parameters
@@ -516,7 +516,7 @@ def fit(
     loss. The run is seeded inside ``torch.random.fork_rng``, so it neither
     depends on nor changes the global torch seed, and it runs with
     deterministic algorithms switched on. Weight initialisation happens
-    when the model is built, so seed that with :func:`set_seed`. A run is
+    when the model is built, so seed that with [`set_seed`][medguide.training.set_seed]. A run is
     bitwise reproducible on the CPU only with the same torch version and
     thread count.
 
@@ -524,10 +524,10 @@ def fit(
     ----------
     model : torch.nn.Module
         Classifier that maps (batch, 1, H, W) images to (batch, n_classes)
-        logits with n_classes >= 2, such as :class:`SmallCNN`. Its weights
+        logits with n_classes >= 2, such as [`SmallCNN`][medguide.training.SmallCNN]. Its weights
         are updated in place.
     train_data, val_data : tuple of (images, labels)
-        Images as accepted by :func:`predict`, and integer labels of shape
+        Images as accepted by [`predict`][medguide.training.predict], and integer labels of shape
         (n_samples,) or (n_samples, 1) in ``0 .. n_classes - 1``.
     epochs : int, default=40
         Maximum number of epochs.
@@ -540,9 +540,9 @@ def fit(
     class_weight : None, "balanced" or array-like of shape (n_classes,), default=None
         Per-class weights of the cross-entropy loss, for training and
         validation alike. "balanced" computes them with
-        :func:`class_weights` from the training labels.
+        [`class_weights`][medguide.training.class_weights] from the training labels.
     sampler : torch.utils.data.Sampler or None, default=None
-        Sampler of training indices, such as :func:`weighted_sampler`. By
+        Sampler of training indices, such as [`weighted_sampler`][medguide.training.weighted_sampler]. By
         default every epoch visits each training image once in a shuffled
         order. A sampler changes only which training images are drawn, not
         the validation loss.
@@ -578,7 +578,7 @@ def fit(
     -----
     Class weights and a balanced sampler both correct for imbalance, so
     using both at once over-corrects towards the rare class. The model
-    leaves :func:`fit` in the training mode it had before the call.
+    leaves [`fit`][medguide.training.fit] in the training mode it had before the call.
 
     Measured with the defaults, ``SmallCNN()`` and one torch thread on a
     2-core x86 CPU (torch 2.13): a BreastMNIST fit used 5 to 8 s of CPU

@@ -112,11 +112,13 @@ def _show_checksum_warnings_once() -> None:
     logged_messages: set[str] = set()
 
     def show_once(message, category, filename, lineno, file=None, line=None):
-        if category.__name__ == "ChecksumWarning":
-            if str(message) in logged_messages:
-                return
+        if category.__name__ != "ChecksumWarning":
+            show(message, category, filename, lineno, file, line)
+        elif str(message) not in logged_messages:
             logged_messages.add(str(message))
-        show(message, category, filename, lineno, file, line)
+            # MkDocs' own handler would add two stack frames, which through
+            # this wrapper are the wrong ones. The block's title names the file.
+            logger.info("%s: %s", category.__name__, message)
 
     show_once._guide_once = True
     warnings.showwarning = show_once
@@ -208,7 +210,7 @@ def on_post_build(config):
     # and its stylesheets are byte for byte the same), so they cannot go stale.
     if _sheets:
         try:
-            cheatsheets.print_sheets(site, _sheets, cache_dir=SHEET_CACHE_DIR, public_url=_public_url(config))
+            cheatsheets.print_sheets(site, _sheets, cache_dir=SHEET_CACHE_DIR, public_url=_public_url(config), site_name=config["site_name"])
         except cheatsheets.SheetError as error:
             raise PluginError(str(error)) from error
 

@@ -484,6 +484,9 @@ def prune_css(css: str, html_text: str) -> str:
     >>> prune_css(":root{--x:1}.used :root{--x:2}.used{--y:3}", '<p class="used">x</p>')
     ':root{--x:1}.used{--y:3}'
     """
+    for name, value in (("css", css), ("html_text", html_text)):
+        if not isinstance(value, str):
+            raise TypeError(f"prune_css: {name} must be a str, got {type(value).__name__}; decode bytes first.")
     rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     return "".join(_serialize(rule) for rule in _without_repeats(_prune_rules(rules, _page_tokens(html_text))))
 

@@ -32,3 +32,22 @@ def built_site(tmp_path_factory) -> Path:
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed (exit {result.returncode}):\n{result.stderr[-6000:]}")
     return site_dir
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site) -> str:
+    """Serve the built site on 127.0.0.1 and return its address, ending in a slash."""
+    from tools.quality import serve_site
+
+    with serve_site(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch headless Chromium once for the browser tests of the session."""
+    pytest.importorskip("playwright.sync_api")
+    from tools.quality import launch_chromium
+
+    with launch_chromium() as chromium:
+        yield chromium

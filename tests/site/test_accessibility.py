@@ -7,27 +7,16 @@ from tools.quality import (
     COLOR_SCHEMES,
     PAGE_TYPES,
     describe_violations,
-    launch_chromium,
     run_axe,
-    serve_site,
 )
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    with serve_site(built_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api")
+@pytest.fixture(scope="module", autouse=True)
+def axe_ready():
     if not AXE_SCRIPT.is_file():
         pytest.fail(f"{AXE_SCRIPT} is missing; run `npm ci --prefix tools/lighthouse`.")
-    with launch_chromium() as browser:
-        yield browser
 
 
 def test_axe_finds_known_violations(browser):

@@ -11,30 +11,15 @@ from tools.quality import (
     below_thresholds,
     failures,
     foreign_requests,
-    launch_chromium,
     median_lighthouse,
     report_markdown,
     run_lighthouse,
-    serve_site,
 )
 from tools.quality import PAGE_TYPES as CHECKED_PAGE_TYPES
 
 pytestmark = pytest.mark.slow
 
 PAGE_TYPES = {**CHECKED_PAGE_TYPES, "generated table": "datasets/"}
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    with serve_site(built_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api")
-    with launch_chromium() as browser:
-        yield browser
 
 
 def _visit(browser, url):

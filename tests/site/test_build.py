@@ -154,6 +154,30 @@ def test_api_page_lists_every_public_name(built_site):
     assert sorted({anchor for anchor in ids if ids.count(anchor) > 1}) == []
 
 
+# A reStructuredText role such as :func:`fit`, which mkdocstrings shows as raw text.
+_REST_ROLE = re.compile(r":(?:func|class|meth|mod|attr|data|exc|obj):`")
+
+
+def test_docstrings_use_markdown_cross_references():
+    offenders = []
+    for path in sorted((ROOT / "medguide").glob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if _REST_ROLE.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == [], "write [`name`][medguide.module.name] instead:\n" + "\n".join(offenders)
+
+
+def test_api_cross_references_resolve(built_site):
+    pages = {path: path.read_text() for path in (built_site / "reference").rglob("index.html")}
+    raw_roles = [f"{path.parent.name}: {match.group(0)}" for path, text in pages.items() for match in _REST_ROLE.finditer(text)]
+    assert raw_roles == []
+    # autorefs turns [`fit`][medguide.training.fit] into a link to the entry's anchor.
+    training = pages[built_site / "reference" / "training" / "index.html"]
+    assert re.search(r'<a class="autorefs autorefs-internal" [^>]*href="#medguide\.training\.fit"', training)
+    links = "".join(re.findall(r'<a class="autorefs autorefs-internal"[^>]*>', "".join(pages.values())))
+    assert links.count("href=") >= 60
+
+
 def test_no_code_imports_torchvision():
     offenders = []
     for folder in ["medguide", "snippets", "tools", "tests", "benchmarks", "docs"]:

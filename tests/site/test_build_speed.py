@@ -599,8 +599,9 @@ def test_build_logs_each_checksum_warning_once(monkeypatch):
     from medguide.exceptions import ChecksumWarning
     from tools import mkdocs_hooks
 
-    logged = []
-    monkeypatch.setattr(warnings, "showwarning", lambda message, category, *args, **kwargs: logged.append(str(message)))
+    logged, shown = [], []
+    monkeypatch.setattr(warnings, "showwarning", lambda message, category, *args, **kwargs: shown.append(str(message)))
+    monkeypatch.setattr(mkdocs_hooks.logger, "info", lambda template, *args: logged.append(template % args))
     mkdocs_hooks._show_checksum_warnings_once()
     block = "import warnings\nwarnings.warn(message, category)"
     with warnings.catch_warnings():
@@ -610,7 +611,8 @@ def test_build_logs_each_checksum_warning_once(monkeypatch):
             # Each code block of a page runs as a module of its own.
             exec(compile(block, f"<code block {index}>", "exec"), {"message": message, "category": category})
             exec(compile(block, f"<code block {index}b>", "exec"), {"message": message, "category": category})
-    assert logged == ["a.npz has MD5 1", "b.npz has MD5 2", "other", "other"]
+    assert logged == ["ChecksumWarning: a.npz has MD5 1", "ChecksumWarning: b.npz has MD5 2"]
+    assert shown == ["other", "other"], "other warnings go to the handler as before"
 
 
 def test_build_timing_markdown_names_date_machine_and_targets(tmp_path):

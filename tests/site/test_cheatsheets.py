@@ -62,6 +62,16 @@ def test_sheet_print_content(built_site, sheet_id):
 def test_all_sheets_pdf(built_site):
     info = _pdfinfo(_pdf(built_site, "all-cheatsheets", "a4"))
     assert int(info["Pages"]) == len(SHEETS)
+    site_name = yaml.safe_load((ROOT / "mkdocs.yml").read_text())["site_name"]
+    assert info["Title"].strip() == f"All cheat sheets - {site_name}"
+
+
+def test_all_sheets_pdf_bookmarks(built_site):
+    from pypdf import PdfReader
+
+    reader = PdfReader(_pdf(built_site, "all-cheatsheets", "a4"))
+    bookmarks = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+    assert bookmarks == [(sheet.title, index) for index, sheet in enumerate(SHEETS.values())]
 
 
 @pytest.mark.parametrize("sheet_id", SHEETS)

@@ -24,7 +24,6 @@ from tools import notebook_hooks
 from tools.sitecheck import site_external_loads
 
 from .conftest import ROOT, build_site
-from .test_browser import browser, site_url  # noqa: F401  (fixtures)
 
 NOTEBOOKS = ROOT / "docs" / "notebooks"
 NAMES = ["01-naive-split", "02-evaluate-properly", "03-explain-shortcut"]
@@ -391,7 +390,7 @@ def _assert_described_figure(built_site: Path, page: str, described: str) -> Non
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_code_colours_readable(browser, site_url, scheme):  # noqa: F811
+def test_code_colours_readable(browser, site_url, scheme):
     page = browser.new_page(color_scheme=scheme)
     page.goto(site_url + f"notebooks/{NAMES[0]}/", wait_until="networkidle")
     ratios = page.evaluate(_CONTRAST_SCRIPT)
@@ -432,7 +431,7 @@ def test_pruned_css_is_small(built_site, name):
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["default", "slate"])
 @pytest.mark.parametrize("name", NAMES)
-def test_pruning_changes_no_computed_style(browser, built_site, name, scheme):  # noqa: F811
+def test_pruning_changes_no_computed_style(browser, built_site, name, scheme):
     # The plugin's full stylesheet and the pruned one must style every element
     # of the notebook identically, in Material's light and dark scheme.
     whole = re.sub(r"<style[^>]*>.*?</style>", "", _page(built_site, name), flags=re.DOTALL)
@@ -450,6 +449,12 @@ def test_pruning_changes_no_computed_style(browser, built_site, name, scheme):  
     assert len(styles[0]) > 500
     different = [index for index, (full, kept) in enumerate(zip(*styles)) if full != kept]
     assert different == []
+
+
+@pytest.mark.parametrize(("css", "page", "name"), [(b".a{}", "<p></p>", "css"), (".a{}", None, "html_text")])
+def test_prune_css_rejects_non_text(css, page, name):
+    with pytest.raises(TypeError, match=f"prune_css: {name} must be a str"):
+        notebook_hooks.prune_css(css, page)
 
 
 def _plugin_css() -> str:
