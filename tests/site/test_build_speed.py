@@ -413,10 +413,10 @@ def printed_site(tmp_path, monkeypatch):
         return written
 
     monkeypatch.setattr(cheatsheets, "_print_with_chromium", fake_print)
-    def fake_combine(folder, sheets):
+    def fake_combine(folder, sheets, title):
         printed.append("combined")
         target = folder / cheatsheets.pdf_name("all-cheatsheets", "a4")
-        target.write_bytes(b"combined pdf")
+        target.write_bytes(f"combined pdf, {title}".encode())
         return target
 
     monkeypatch.setattr(cheatsheets, "_combine", fake_combine)
@@ -433,7 +433,7 @@ def test_sheet_pdf_reused_when_unchanged(printed_site, tmp_path):
     cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
     assert printed == ["sheet", "combined"]
     assert (site / "cheatsheets" / "pdf" / "sheet-a4.pdf").read_bytes() == b"pdf of sheet on a4"
-    assert (site / "cheatsheets" / "pdf" / "all-cheatsheets-a4.pdf").read_bytes() == b"combined pdf"
+    assert (site / "cheatsheets" / "pdf" / "all-cheatsheets-a4.pdf").read_bytes() == b"combined pdf, All cheat sheets"
 
 
 def test_sheet_pdf_reprinted_after_css_edit(printed_site, tmp_path):
@@ -450,6 +450,14 @@ def test_sheet_pdf_reprinted_after_page_edit(printed_site, tmp_path):
     (site / "cheatsheets" / "sheet" / "index.html").write_text('<link rel="stylesheet" href="../../assets/style.css"><p>new rule</p>')
     cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache")
     assert printed == ["sheet", "combined", "sheet", "combined"]
+
+
+def test_combined_pdf_recombined_for_new_site_name(printed_site, tmp_path):
+    site, sheets, printed = printed_site
+    cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache", site_name="Guide")
+    cheatsheets.print_sheets(site, sheets, cache_dir=tmp_path / "cache", site_name="Renamed guide")
+    assert printed == ["sheet", "combined", "combined"], "the sheet itself comes from the cache"
+    assert (site / "cheatsheets" / "pdf" / "all-cheatsheets-a4.pdf").read_bytes() == b"combined pdf, All cheat sheets - Renamed guide"
 
 
 def test_sheet_pdf_always_printed_without_cache(printed_site):
