@@ -36,6 +36,7 @@ when a notebook must be converted. The hooks also:
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
 import io
@@ -45,6 +46,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import types
 from pathlib import Path
 
@@ -179,15 +181,48 @@ def _convert(source: Path) -> dict:
     """Execute the notebook and return its HTML, its headings as table-of-contents tokens and its first level-1 heading."""
     import markdown
     from markdown.extensions.toc import TocExtension
-    from mkdocs_jupyter import convert  # imports nbconvert: only here, on a cache miss
+    from mkdocs_jupyter import convert, nbconvert2  # imports nbconvert: only here, on a cache miss
 
-    content = convert.nb2html(str(source), **CONVERT_OPTIONS)
+    with _kernels_on_local_sockets(nbconvert2):
+        content = convert.nb2html(str(source), **CONVERT_OPTIONS)
     # The headings come from the notebook converted to Markdown, as the plugin takes them.
     toc_reader = markdown.Markdown(extensions=[TocExtension(toc_depth=TOC_DEPTH)])
     toc_reader.convert(convert.nb2md(str(source)))
     tokens = toc_reader.toc_tokens
     title = next((token["name"] for token in tokens if token["level"] == 1), None)
     return {"content": content, "toc_tokens": tokens, "title": title}
+
+
+@contextlib.contextmanager
+def _kernels_on_local_sockets(nbconvert2):
+    """Run the notebook kernels over Unix sockets instead of TCP ports, on Linux and macOS.
+
+    Over TCP without CurveZMQ keys, the code and output that the kernel
+    exchanges cross the loopback interface unencrypted, and ipykernel 7
+    logs a warning for each notebook. mkdocs-jupyter 0.26 has no setting for the transport, so
+    this wraps its function that builds the nbconvert application. Windows
+    has no IPC transport in ZeroMQ and keeps TCP.
+    """
+    if os.name != "posix":
+        yield
+        return
+    original = nbconvert2.get_nbconvert_app
+    # The sockets are files named <ip>-1 to <ip>-5. By default they go to the
+    # working folder, where `mkdocs serve` may watch them, so they go to a
+    # private temporary folder instead.
+    with tempfile.TemporaryDirectory(prefix="guide-kernel-") as folder:
+
+        def app_with_local_sockets(*args, **kwargs):
+            app = original(*args, **kwargs)
+            app.config.KernelManager.transport = "ipc"
+            app.config.KernelManager.ip = str(Path(folder) / "kernel")
+            return app
+
+        nbconvert2.get_nbconvert_app = app_with_local_sockets
+        try:
+            yield
+        finally:
+            nbconvert2.get_nbconvert_app = original
 
 
 def on_post_build(config):
