@@ -161,6 +161,7 @@ def _render_notebook(page, config, files) -> None:
     source = Path(page.file.abs_src_path)
     if _build_state["stamp"] is None:
         _build_state["stamp"] = _code_stamp()
+    # Raise the number after "notebook-page" when _convert changes what it returns.
     key = hashlib.sha256(f"notebook-page 1\0{_build_state['stamp']}\0{json.dumps(CONVERT_OPTIONS, sort_keys=True)}\0{TOC_DEPTH}\0".encode())
     key.update(source.read_bytes())
     cache_file = CACHE_ROOT / NOTEBOOK_CACHE_FOLDER / f"{key.hexdigest()}.json"
@@ -199,9 +200,9 @@ def _kernels_on_local_sockets(nbconvert2):
 
     Over TCP without CurveZMQ keys, the code and output that the kernel
     exchanges cross the loopback interface unencrypted, and ipykernel 7
-    logs a warning for each notebook. mkdocs-jupyter 0.26 has no setting for the transport, so
-    this wraps its function that builds the nbconvert application. Windows
-    has no IPC transport in ZeroMQ and keeps TCP.
+    logs a warning for each notebook. mkdocs-jupyter 0.26 has no setting
+    for the transport, so this wraps its function that builds the nbconvert
+    application. Windows has no IPC transport in ZeroMQ and keeps TCP.
     """
     if os.name != "posix":
         yield
