@@ -79,7 +79,7 @@ class ModuleGraph:
 
     See Also
     --------
-    code_fingerprint : fingerprint of a function, built on this graph.
+    - [`code_fingerprint`][medguide.cache.code_fingerprint]: fingerprint of a function, built on this graph.
 
     Notes
     -----
@@ -282,8 +282,8 @@ def code_fingerprint(func: Callable[..., Any] | None = None, *, graph: ModuleGra
 
     See Also
     --------
-    memoize : the disk cache keyed on this fingerprint.
-    ModuleGraph : how medguide modules and their imports are found.
+    - [`memoize`][medguide.cache.memoize]: the disk cache keyed on this fingerprint.
+    - [`ModuleGraph`][medguide.cache.ModuleGraph]: how medguide modules and their imports are found.
 
     Examples
     --------
@@ -334,7 +334,7 @@ def memoize(func: F) -> F:
 
     See Also
     --------
-    code_fingerprint : what the key covers besides the arguments.
+    - [`code_fingerprint`][medguide.cache.code_fingerprint]: what the key covers besides the arguments.
 
     Examples
     --------

@@ -263,7 +263,7 @@ def load_split(
 
     See Also
     --------
-    load_splits : all three splits at once.
+    - [`load_splits`][medguide.data.load_splits]: all three splits at once.
 
     Examples
     --------

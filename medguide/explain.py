@@ -100,8 +100,8 @@ def grad_cam(
 
     See Also
     --------
-    occlusion : Model-agnostic maps at pixel resolution.
-    randomisation_check : Test whether the maps depend on the weights.
+    - [`occlusion`][medguide.explain.occlusion]: Model-agnostic maps at pixel resolution.
+    - [`randomisation_check`][medguide.explain.randomisation_check]: Test whether the maps depend on the weights.
 
     References
     ----------
@@ -192,7 +192,7 @@ def occlusion(
 
     See Also
     --------
-    grad_cam : Gradient-based maps at the resolution of a layer.
+    - [`grad_cam`][medguide.explain.grad_cam]: Gradient-based maps at the resolution of a layer.
 
     References
     ----------
@@ -287,7 +287,7 @@ def integrated_gradients(
 
     See Also
     --------
-    grad_cam, occlusion : Other attribution methods.
+    - [`grad_cam`][medguide.explain.grad_cam], [`occlusion`][medguide.explain.occlusion]: Other attribution methods.
 
     References
     ----------
@@ -451,7 +451,7 @@ def randomisation_check(
 
     See Also
     --------
-    grad_cam, occlusion, integrated_gradients : The attribution methods.
+    - [`grad_cam`][medguide.explain.grad_cam], [`occlusion`][medguide.explain.occlusion], [`integrated_gradients`][medguide.explain.integrated_gradients]: The attribution methods.
 
     Notes
     -----

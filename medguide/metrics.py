@@ -415,7 +415,7 @@ def clinical_report(
 
     See Also
     --------
-    fit_threshold : choose the threshold on validation data.
+    - [`fit_threshold`][medguide.metrics.fit_threshold]: choose the threshold on validation data.
 
     Notes
     -----
@@ -871,7 +871,7 @@ def bootstrap_auroc(
 
     See Also
     --------
-    compare_auroc : paired comparison of two models on the same cases.
+    - [`compare_auroc`][medguide.metrics.compare_auroc]: paired comparison of two models on the same cases.
 
     Notes
     -----

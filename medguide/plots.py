@@ -230,9 +230,9 @@ def plot_roc(
 
     See Also
     --------
-    plot_precision_recall : Precision against recall, better for rare positives.
-    medguide.metrics.bootstrap_auroc : The same AUROC interval as numbers.
-    sklearn.metrics.RocCurveDisplay : The display that draws the curve.
+    - [`plot_precision_recall`][medguide.plots.plot_precision_recall]: Precision against recall, better for rare positives.
+    - [`medguide.metrics.bootstrap_auroc`][medguide.metrics.bootstrap_auroc]: The same AUROC interval as numbers.
+    - `sklearn.metrics.RocCurveDisplay`: The display that draws the curve.
 
     Notes
     -----
@@ -389,8 +389,8 @@ def plot_precision_recall(
 
     See Also
     --------
-    plot_roc : ROC curve with a bootstrap band.
-    sklearn.metrics.PrecisionRecallDisplay : The display that draws the curve.
+    - [`plot_roc`][medguide.plots.plot_roc]: ROC curve with a bootstrap band.
+    - `sklearn.metrics.PrecisionRecallDisplay`: The display that draws the curve.
 
     Examples
     --------
@@ -507,9 +507,9 @@ def plot_reliability(
 
     See Also
     --------
-    medguide.calibration.reliability_curve : The bins, frequencies and counts as numbers.
-    medguide.calibration.expected_calibration_error : One number for the same bins.
-    sklearn.calibration.CalibrationDisplay : The display that draws the diagram.
+    - [`medguide.calibration.reliability_curve`][medguide.calibration.reliability_curve]: The bins, frequencies and counts as numbers.
+    - [`medguide.calibration.expected_calibration_error`][medguide.calibration.expected_calibration_error]: One number for the same bins.
+    - `sklearn.calibration.CalibrationDisplay`: The display that draws the diagram.
 
     Examples
     --------
@@ -627,7 +627,7 @@ def plot_confusion_matrix(
 
     See Also
     --------
-    sklearn.metrics.ConfusionMatrixDisplay : The display that draws the matrix.
+    - `sklearn.metrics.ConfusionMatrixDisplay`: The display that draws the matrix.
 
     Examples
     --------
@@ -828,7 +828,7 @@ def plot_saliency(
 
     See Also
     --------
-    plot_image_grid : Images without attribution.
+    - [`plot_image_grid`][medguide.plots.plot_image_grid]: Images without attribution.
 
     Examples
     --------

@@ -123,8 +123,7 @@ class IntensityNormalizer(TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    sklearn.preprocessing.StandardScaler : Per-feature scaling, which can be
-        refitted silently.
+    - `sklearn.preprocessing.StandardScaler`: Per-feature scaling, which can be refitted silently.
 
     Examples
     --------

@@ -229,7 +229,7 @@ def patient_split(
 
     See Also
     --------
-    stratified_group_kfold : Cross-validation folds with the same checks.
+    - [`stratified_group_kfold`][medguide.splits.stratified_group_kfold]: Cross-validation folds with the same checks.
 
     Examples
     --------
@@ -322,7 +322,7 @@ def stratified_group_kfold(
 
     See Also
     --------
-    patient_split : One train/validation/test split with the same checks.
+    - [`patient_split`][medguide.splits.patient_split]: One train/validation/test split with the same checks.
 
     Examples
     --------
@@ -456,7 +456,7 @@ def strict_split(splitter: Any, X: Any, y: Any = None, groups: Any = None) -> li
 
     See Also
     --------
-    splitter_uses_groups : The test that decides whether groups are used.
+    - [`splitter_uses_groups`][medguide.splits.splitter_uses_groups]: The test that decides whether groups are used.
 
     Examples
     --------

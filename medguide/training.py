@@ -84,8 +84,8 @@ class SmallCNN(nn.Module):
 
     See Also
     --------
-    fit : Train the network with early stopping.
-    predict : Class probabilities in evaluation mode.
+    - [`fit`][medguide.training.fit]: Train the network with early stopping.
+    - [`predict`][medguide.training.predict]: Class probabilities in evaluation mode.
 
     Examples
     --------
@@ -258,7 +258,7 @@ def class_weights(y: ArrayLike, *, n_classes: int | None = None) -> np.ndarray:
 
     See Also
     --------
-    weighted_sampler : Resample images in place of weighting the loss.
+    - [`weighted_sampler`][medguide.training.weighted_sampler]: Resample images in place of weighting the loss.
 
     Examples
     --------
@@ -331,7 +331,7 @@ def weighted_sampler(
 
     See Also
     --------
-    class_weights : Weight the loss in place of resampling.
+    - [`class_weights`][medguide.training.class_weights]: Weight the loss in place of resampling.
 
     Examples
     --------
@@ -393,7 +393,7 @@ def evaluation_mode(model: nn.Module) -> Iterator[nn.Module]:
 
     See Also
     --------
-    predict : Uses this context manager together with inference mode.
+    - [`predict`][medguide.training.predict]: Uses this context manager together with inference mode.
 
     Examples
     --------
@@ -458,7 +458,7 @@ def predict(
 
     See Also
     --------
-    evaluation_mode : The mode switch alone, with gradients enabled.
+    - [`evaluation_mode`][medguide.training.evaluation_mode]: The mode switch alone, with gradients enabled.
 
     Examples
     --------
@@ -571,8 +571,8 @@ def fit(
 
     See Also
     --------
-    predict : Use the trained model.
-    class_weights, weighted_sampler : Two ways to handle class imbalance.
+    - [`predict`][medguide.training.predict]: Use the trained model.
+    - [`class_weights`][medguide.training.class_weights], [`weighted_sampler`][medguide.training.weighted_sampler]: Two ways to handle class imbalance.
 
     Notes
     -----

@@ -178,6 +178,14 @@ def test_api_cross_references_resolve(built_site):
     assert links.count("href=") >= 60
 
 
+def test_see_also_sections_are_lists(built_site):
+    # griffe keeps "See Also" as Markdown, where numpydoc's "name : text" lines run into one paragraph.
+    pages = "".join(path.read_text() for path in (built_site / "reference").rglob("index.html"))
+    sections = re.findall(r'<details class="see-also" open>(.*?)</details>', pages, re.S)
+    assert len(sections) >= 20
+    assert [section for section in sections if "<li>" not in section] == []
+
+
 def test_no_code_imports_torchvision():
     offenders = []
     for folder in ["medguide", "snippets", "tools", "tests", "benchmarks", "docs"]:
