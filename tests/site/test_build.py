@@ -223,6 +223,7 @@ def _mini_site(tmp_path: Path, page: str, snippet: str | None = None) -> subproc
     text = re.sub(r"\nhooks:\n(  - .*\n)+", "\n", text)
     text = text.replace("custom_dir: overrides", f"custom_dir: {ROOT / 'overrides'}")
     text = re.sub(r"\nextra_css:\n(  - .*\n)+", "\n", text)
+    text = re.sub(r"\nwatch:\n(  - .*\n)+", "\n", text)  # the mini site has no snippets/, medguide/ or rules/
     assert "nav:" not in text
     (tmp_path / "mkdocs.yml").write_text(text.replace("paths: [.]", f"paths: [{ROOT}]"))
     return build_site(tmp_path / "mkdocs.yml", tmp_path / "site", cwd=tmp_path)
