@@ -389,6 +389,43 @@ def _assert_described_figure(built_site: Path, page: str, described: str) -> Non
         assert image.size == (int(width), int(height))
 
 
+# Words of the output text that the browser split over two lines. A line
+# may end after a hyphen, and words of more than 30 characters may wrap,
+# as they can be longer than a phone's line.
+_SPLIT_WORDS_SCRIPT = """
+() => {
+  const split = [];
+  for (const pre of document.querySelectorAll(".jp-OutputArea-output pre")) {
+    const node = pre.firstChild;
+    if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+    for (const match of node.textContent.matchAll(/[^\\s-]+/g)) {
+      if (match[0].length > 30) continue;
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top)));
+      if (lines.size > 1) split.push(match[0]);
+    }
+  }
+  return split;
+}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [412, 1280])
+@pytest.mark.parametrize("name", NAMES)
+def test_output_lines_break_between_words(browser, site_url, name, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(site_url + f"notebooks/{name}/", wait_until="load")
+    page.evaluate("document.querySelectorAll('details').forEach((details) => { details.open = true; })")
+    checked = page.evaluate("document.querySelectorAll('.jp-OutputArea-output pre').length")
+    split = page.evaluate(_SPLIT_WORDS_SCRIPT)
+    page.close()
+    assert checked > 0
+    assert split == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_code_colours_readable(browser, site_url, scheme):
