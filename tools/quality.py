@@ -410,6 +410,8 @@ def report_markdown(report_path: Path = REPORT_PATH) -> str:
     report = json.loads(report_path.read_text(encoding="utf-8"))
     machine = report["machine"]
     runs = report["lighthouse_runs"]
+    performance_runs = {kind: [run["performance"] for run in page["lighthouse"].get("runs", [])] for kind, page in report["pages"].items()}
+    spread = max((max(scores) - min(scores) for scores in performance_runs.values() if scores), default=0)
     lines = [
         (
             f"Measured on {report['date']} by `python -m tools.quality` on {machine['cpu']}, "
@@ -420,18 +422,21 @@ def report_markdown(report_path: Path = REPORT_PATH) -> str:
         "",
         (
             f"Lighthouse scores are for the mobile form factor, the median of {runs} run{'s' if runs != 1 else ''} per page. "
+            f"Between runs of the same page the performance score differed by up to {spread} points; "
+            "the last column lists each run's score. "
             "A cell marked with ✗ is below the minimum in the header row."
         ),
         "",
         "| Page type | Path | " + " | ".join(f"{_CATEGORY_TITLES[name]} (≥ {minimum})" for name, minimum in report["thresholds"].items())
-        + " | axe violations (light / dark) | Requests to other hosts |",
-        "|---|---|" + "---:|" * len(report["thresholds"]) + "---:|---:|",
+        + " | axe violations (light / dark) | Requests to other hosts | Performance of each run |",
+        "|---|---|" + "---:|" * len(report["thresholds"]) + "---:|---:|---|",
     ]
     for kind, page in report["pages"].items():
         median = page["lighthouse"]["median"]
         scores = [f"{median[name]}{'' if median[name] >= minimum else ' ✗'}" for name, minimum in report["thresholds"].items()]
         axe = " / ".join(str(len(page["axe"][scheme])) for scheme in COLOR_SCHEMES)
-        lines.append(f"| {kind} | `{page['path']}` | " + " | ".join(scores) + f" | {axe} | {len(page['foreign_requests'])} |")
+        each_run = ", ".join(str(score) for score in performance_runs[kind]) or "not recorded"
+        lines.append(f"| {kind} | `{page['path']}` | " + " | ".join(scores) + f" | {axe} | {len(page['foreign_requests'])} | {each_run} |")
 
     lines += [
         "",

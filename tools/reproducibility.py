@@ -58,7 +58,10 @@ DETERMINISM = {
         "on the CPU with torch's default thread count; bitwise equal results need the same "
         "torch version and the same thread count."
     ),
-    "figures": "matplotlib writes SVG with a fixed hash salt and no date, so a figure is byte for byte the same.",
+    "figures": (
+        "matplotlib writes the pages' SVG figures with a fixed hash salt and no date, and the notebooks' "
+        "PNG figures with no date, so a figure is byte for byte the same."
+    ),
     "checks": (
         "tools/reproducibility.py builds the site twice from empty caches with different "
         "PYTHONHASHSEED values and different states of the global random generators before "
@@ -185,9 +188,10 @@ def summary_markdown(summary_path: Path = OUTPUT) -> str:
         ),
         "",
     ]
+    # The settings describe the code as it is now; the JSON keeps those of the run for the record.
     titles = {"seeds": "Seeds", "torch": "Training", "figures": "Figures"}
     for key, title in titles.items():
-        lines += [title, f":   {summary['determinism'][key]}", ""]
+        lines += [title, f":   {DETERMINISM[key]}", ""]
     return "\n".join(lines).rstrip()
 
 

@@ -119,10 +119,30 @@ def test_report_markdown_marks_low_scores(tmp_path):
     path = tmp_path / "report.json"
     path.write_text(json.dumps(report))
     lines = report_markdown(path).splitlines()
-    assert "| home | `/` | 94 ✗ | 100 | 100 | 100 | 0 / 1 | 0 |" in lines
+    assert "| home | `/` | 94 ✗ | 100 | 100 | 100 | 0 / 1 | 0 | not recorded |" in lines
     assert "Internal links and anchors: 1 broken in 2 HTML pages." in lines
     assert "- `index.html`: 1 broken, the first `gone/` (file not found)" in lines
     assert failures(report) == ["broken link on index.html: gone/ (file not found)", "home (dark): axe color-contrast", "home: Lighthouse performance 94 < 95"]
+
+
+def test_report_markdown_lists_each_run(tmp_path):
+    runs = [{"performance": score, "accessibility": 100, "best-practices": 100, "seo": 100} for score in (93, 98, 97)]
+    page = {"foreign_requests": [], "axe": {"light": [], "dark": []}, "lighthouse": {"median": runs[2], "runs": runs}}
+    report = {
+        "date": "2026-01-01 00:00 UTC",
+        "machine": {"cpu": "CPU X", "cores": "2", "memory": "1.0 GiB", "os": "Debian", "chromium": "Chromium 1",
+                    "node": "v20", "lighthouse": "12.2.3", "axe-core": "4.10.2", "load average (1 min) at start": "0.5"},
+        "lighthouse_runs": 3,
+        "thresholds": THRESHOLDS,
+        "html_pages_checked": 1,
+        "broken_links": [],
+        "pages": {"home": {**page, "path": "/"}, "chapter": {**page, "path": "/c/", "lighthouse": {"median": runs[1], "runs": runs[1:]}}},
+    }
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    text = report_markdown(path)
+    assert "| home | `/` | 97 | 100 | 100 | 100 | 0 / 0 | 0 | 93, 98, 97 |" in text
+    assert "differed by up to 5 points" in text
 
 
 def test_report_markdown_without_report(tmp_path):

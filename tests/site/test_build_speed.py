@@ -380,6 +380,17 @@ def test_summary_markdown_without_differences(tmp_path):
     assert "all 96 pages" in text
     for title in ("Seeds", "Training", "Figures"):
         assert f"\n{title}\n:   " in text
+    assert "the notebooks' PNG figures" in text
+
+
+def test_summary_markdown_shows_current_settings(tmp_path):
+    path = write_summary(tmp_path / "summary.json", [])
+    summary = json.loads(path.read_text())
+    summary["determinism"] = {key: "an older description" for key in summary["determinism"]}
+    path.write_text(json.dumps(summary))
+    text = reproducibility.summary_markdown(path)
+    assert "an older description" not in text
+    assert reproducibility.DETERMINISM["seeds"] in text
 
 
 def test_summary_markdown_lists_differing_pages(tmp_path):
