@@ -152,6 +152,7 @@ def on_page_content(html_text, page, config, files):
 # Figures that page code embeds with tools.pagetools.figure_html.
 _EMBEDDED_FIGURE = re.compile(r'(<figure class="guide-figure"><img src=")data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)(")')
 FIGURE_FOLDER = "assets/figures"
+FIGURE_SUFFIXES = {".svg", ".png", ".jpg"}
 
 
 def _move_figures_out(html_text: str, page_url: str, site_dir: Path) -> str:
@@ -177,6 +178,12 @@ def _move_figures_out(html_text: str, page_url: str, site_dir: Path) -> str:
 def write_figure_file(data: bytes, suffix: str, page_url: str, site_dir: Path) -> str:
     """Write a figure to ``assets/figures/<SHA-256>.<suffix>`` in the site and return its address relative to the page."""
     from mkdocs.utils import get_relative_url
+
+    if not isinstance(data, bytes) or not data:
+        described = f"{len(data)} bytes" if isinstance(data, bytes) else type(data).__name__
+        raise ValueError(f"write_figure_file: data must be the figure's bytes, got {described}; decode base64 text first.")
+    if suffix not in FIGURE_SUFFIXES:
+        raise ValueError(f"write_figure_file: suffix {suffix!r} is not one of {sorted(FIGURE_SUFFIXES)}; pass the figure's file extension with its dot.")
 
     name = f"{hashlib.sha256(data).hexdigest()[:20]}{suffix}"
     target = site_dir / FIGURE_FOLDER / name

@@ -8,6 +8,7 @@ whole site.
 """
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -684,6 +685,18 @@ def test_serve_rebuild_reruns_no_block(tmp_path):
 def test_serve_rebuild_names_a_missing_page(tmp_path):
     with pytest.raises(FileNotFoundError, match="docs/missing.md"):
         build_timing.time_serve_rebuild(tmp_path, "docs/missing.md")
+
+
+@pytest.mark.parametrize(
+    ("data", "suffix", "message"),
+    [("iVBORw0KGgo=", ".png", "data must be the figure's bytes, got str"), (b"", ".png", "got 0 bytes"), (b"<svg/>", "svg", "suffix 'svg' is not one of")],
+)
+def test_figure_file_rejects_bad_input(tmp_path, data, suffix, message):
+    from tools import mkdocs_hooks
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        mkdocs_hooks.write_figure_file(data, suffix, "metrics/auroc/", tmp_path)
+    assert not (tmp_path / mkdocs_hooks.FIGURE_FOLDER).exists()
 
 
 def test_embedded_figures_move_to_files(tmp_path):
