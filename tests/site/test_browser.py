@@ -104,21 +104,28 @@ def test_median_lighthouse_refuses_bad_runs(runs):
         median_lighthouse("http://127.0.0.1:1/", runs=runs)
 
 
-def test_report_markdown_marks_low_scores(tmp_path):
+def _write_report(path, pages: dict, broken_links: list, html_pages: int) -> dict:
+    """Write a quality report with a fixed date and machine, as tools.quality would, and return it."""
     report = {
         "date": "2026-01-01 00:00 UTC",
         "machine": {"cpu": "CPU X", "cores": "2", "memory": "1.0 GiB", "os": "Debian", "chromium": "Chromium 1",
                     "node": "v20", "lighthouse": "12.2.3", "axe-core": "4.10.2", "load average (1 min) at start": "0.5"},
         "lighthouse_runs": 3,
         "thresholds": THRESHOLDS,
-        "html_pages_checked": 2,
-        "broken_links": [{"page": "index.html", "target": "gone/", "reason": "file not found"}],
-        "pages": {"home": {"path": "/", "foreign_requests": [], "axe": {"light": [], "dark": ["color-contrast"]},
-                           "lighthouse": {"median": {"performance": 94, "accessibility": 100, "best-practices": 100, "seo": 100}}}},
+        "html_pages_checked": html_pages,
+        "broken_links": broken_links,
+        "pages": pages,
     }
-    path = tmp_path / "report.json"
     path.write_text(json.dumps(report))
-    lines = report_markdown(path).splitlines()
+    return report
+
+
+def test_report_markdown_marks_low_scores(tmp_path):
+    pages = {"home": {"path": "/", "foreign_requests": [], "axe": {"light": [], "dark": ["color-contrast"]},
+                      "lighthouse": {"median": {"performance": 94, "accessibility": 100, "best-practices": 100, "seo": 100}}}}
+    broken = [{"page": "index.html", "target": "gone/", "reason": "file not found"}]
+    report = _write_report(tmp_path / "report.json", pages, broken, html_pages=2)
+    lines = report_markdown(tmp_path / "report.json").splitlines()
     assert "| home | `/` | 94 ✗ | 100 | 100 | 100 | 0 / 1 | 0 | not recorded |" in lines
     assert "Internal links and anchors: 1 broken in 2 HTML pages." in lines
     assert "- `index.html`: 1 broken, the first `gone/` (file not found)" in lines
@@ -128,19 +135,9 @@ def test_report_markdown_marks_low_scores(tmp_path):
 def test_report_markdown_lists_each_run(tmp_path):
     runs = [{"performance": score, "accessibility": 100, "best-practices": 100, "seo": 100} for score in (93, 98, 97)]
     page = {"foreign_requests": [], "axe": {"light": [], "dark": []}, "lighthouse": {"median": runs[2], "runs": runs}}
-    report = {
-        "date": "2026-01-01 00:00 UTC",
-        "machine": {"cpu": "CPU X", "cores": "2", "memory": "1.0 GiB", "os": "Debian", "chromium": "Chromium 1",
-                    "node": "v20", "lighthouse": "12.2.3", "axe-core": "4.10.2", "load average (1 min) at start": "0.5"},
-        "lighthouse_runs": 3,
-        "thresholds": THRESHOLDS,
-        "html_pages_checked": 1,
-        "broken_links": [],
-        "pages": {"home": {**page, "path": "/"}, "chapter": {**page, "path": "/c/", "lighthouse": {"median": runs[1], "runs": runs[1:]}}},
-    }
-    path = tmp_path / "report.json"
-    path.write_text(json.dumps(report))
-    text = report_markdown(path)
+    pages = {"home": {**page, "path": "/"}, "chapter": {**page, "path": "/c/", "lighthouse": {"median": runs[1], "runs": runs[1:]}}}
+    _write_report(tmp_path / "report.json", pages, [], html_pages=1)
+    text = report_markdown(tmp_path / "report.json")
     assert "| home | `/` | 97 | 100 | 100 | 100 | 0 / 0 | 0 | 93, 98, 97 |" in text
     assert "differed by up to 5 points" in text
 
