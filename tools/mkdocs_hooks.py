@@ -541,10 +541,10 @@ class SearchEntryCache(_JsonFileCache):
             return
         unused = self._entries.keys() - self._used
         if self._changed or unused:
-            kept = {key: value for key, value in self._entries.items() if key in self._used}
+            used_entries = {key: value for key, value in self._entries.items() if key in self._used}
             # Unsorted: the order of the fields in each entry stays as Material wrote it.
-            _write_atomic(self.path, json.dumps(kept))
-            self._entries = kept
+            _write_atomic(self.path, json.dumps(used_entries))
+            self._entries = used_entries
         self._used = set()
         self._changed = False
 

@@ -282,7 +282,7 @@ def _describe_images(html_text: str, page) -> str:
         parts.append(region)
     described = "".join(parts)
     if _NO_DESCRIPTION in described:
-        raise PluginError(f"{source}: an image outside the code cells has no text alternative; nbconvert's template may have changed.")
+        raise PluginError(f"{source}: an image outside the code cells has no text alternative. nbconvert's template may have changed: update _CODE_CELL_ID in tools/notebook_hooks.py.")
     return described
 
 

@@ -619,8 +619,8 @@ def test_build_logs_each_checksum_warning_once(monkeypatch):
     from medguide.exceptions import ChecksumWarning
     from tools import mkdocs_hooks
 
-    logged, shown = [], []
-    monkeypatch.setattr(warnings, "showwarning", lambda message, category, *args, **kwargs: shown.append(str(message)))
+    logged, passed_on = [], []
+    monkeypatch.setattr(warnings, "showwarning", lambda message, category, *args, **kwargs: passed_on.append(str(message)))
     monkeypatch.setattr(mkdocs_hooks.logger, "info", lambda template, *args: logged.append(template % args))
     mkdocs_hooks._show_checksum_warnings_once()
     block = "import warnings\nwarnings.warn(message, category)"
@@ -632,7 +632,7 @@ def test_build_logs_each_checksum_warning_once(monkeypatch):
             exec(compile(block, f"<code block {index}>", "exec"), {"message": message, "category": category})
             exec(compile(block, f"<code block {index}b>", "exec"), {"message": message, "category": category})
     assert logged == ["ChecksumWarning: a.npz has MD5 1", "ChecksumWarning: b.npz has MD5 2"]
-    assert shown == ["other", "other"], "other warnings go to the handler as before"
+    assert passed_on == ["other", "other"], "other warnings go to the handler as before"
 
 
 def test_build_timing_markdown_names_date_machine_and_targets(tmp_path):
